@@ -1,0 +1,72 @@
+"""Initialisation schemes, each seeded explicitly through a private ``torch.Generator``.
+
+- ``xavier`` (default): Glorot-uniform weights ``U(-sqrt(6/(fan_in+fan_out)), +...)``, zero biases.
+- ``uniform_fan_in``: weights and biases ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, the form paper 000
+  writes for Xavier in Sec. 2.2 (``w_j, b_j ~ U(-1/sqrt(n), 1/sqrt(n))``; PyTorch's default scale).
+- ``deterministic``: paper 000 eq. (4.2)-(4.3), first layer ``(w_0)_j = n/2``, ``(b_0)_j = n/2 - j``
+  for a 1-D input, i.e. ``tanh(n/2 (x - x_j))`` with centres on a uniform grid; other layers Xavier.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from rankscope._checks import check_choice
+
+__all__ = ["INITIALISERS", "initialise"]
+
+
+def _linears(model: nn.Module) -> list[nn.Linear]:
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+def _xavier(model: nn.Module, gen: torch.Generator) -> None:
+    for lin in _linears(model):
+        fan_out, fan_in = lin.weight.shape
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        with torch.no_grad():
+            lin.weight.uniform_(-bound, bound, generator=gen)
+            if lin.bias is not None:
+                lin.bias.zero_()
+
+
+def _uniform_fan_in(model: nn.Module, gen: torch.Generator) -> None:
+    for lin in _linears(model):
+        bound = 1.0 / math.sqrt(lin.weight.shape[1])
+        with torch.no_grad():
+            lin.weight.uniform_(-bound, bound, generator=gen)
+            if lin.bias is not None:
+                lin.bias.uniform_(-bound, bound, generator=gen)
+
+
+def _deterministic(model: nn.Module, gen: torch.Generator) -> None:
+    _xavier(model, gen)
+    first = _linears(model)[0]
+    n, d = first.weight.shape
+    if d != 1:
+        raise ValueError(
+            f"init='deterministic' (paper 000 eq. 4.2) is defined for a 1-D input; got input dim {d}"
+        )
+    with torch.no_grad():
+        first.weight.fill_(n / 2.0)
+        if first.bias is not None:
+            first.bias.copy_(n / 2.0 - torch.arange(1, n + 1, dtype=first.bias.dtype))
+
+
+INITIALISERS: dict[str, Callable[[nn.Module, torch.Generator], None]] = {
+    "xavier": _xavier,
+    "uniform_fan_in": _uniform_fan_in,
+    "deterministic": _deterministic,
+}
+
+
+def initialise(model: nn.Module, scheme: str = "xavier", *, seed: int = 0) -> nn.Module:
+    """Initialise every ``nn.Linear`` of ``model`` in place by ``scheme`` and return the model."""
+    check_choice("init", scheme, tuple(INITIALISERS))
+    gen = torch.Generator().manual_seed(int(seed))
+    INITIALISERS[scheme](model, gen)
+    return model

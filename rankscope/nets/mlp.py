@@ -1,0 +1,117 @@
+"""Fully connected networks of paper 000: the MLP (eq. 1.1) and the residual MLP (eq. 4.6).
+
+Both expose ``hidden_layer_names()``: the ordered names of the modules whose outputs are the neuron
+functions of each hidden layer, so ``rankscope.nets.features`` can find "all" or "last" layers.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rankscope._checks import check_choice, check_positive_int
+from rankscope.nets.activations import activation
+
+__all__ = ["MLP", "HiddenLayer", "ResidualMLP"]
+
+
+class HiddenLayer(nn.Module):
+    """One hidden layer ``y -> sigma(W y + b)``, or with ``residual=True`` ``y -> y + sigma(W y + b)``."""
+
+    def __init__(self, in_dim: int, out_dim: int, act: str, *, residual: bool = False) -> None:
+        super().__init__()
+        if residual and in_dim != out_dim:
+            raise ValueError(f"residual=True needs in_dim == out_dim; got in_dim={in_dim}, out_dim={out_dim}")
+        self.linear = nn.Linear(in_dim, out_dim)
+        self.act = activation(act)
+        self.residual = residual
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        z = self.act(self.linear(y))
+        return y + z if self.residual else z
+
+
+class MLP(nn.Module):
+    """Multilayer perceptron, paper 000 eq. (1.1).
+
+    .. math:: y_0 = x,\\quad y_{k+1} = \\sigma(W_k y_k + b_k),\\ k = 0..L-1,\\quad y = \\beta \\cdot y_L
+
+    The output layer has no bias, as in (1.1): ``u(x) = sum_j beta_j phi_j(x)`` where the neuron
+    functions ``phi_j`` are the outputs of the last hidden layer.
+
+    Args:
+        in_dim: input dimension d.
+        width: hidden width n.
+        depth: number of hidden layers L.
+        out_dim: output dimension (1 in paper 000's function fitting).
+        act: activation name (see ``rankscope.nets.ACTIVATIONS``).
+        init: initialisation scheme name (see ``rankscope.nets.init.INITIALISERS``); default Xavier.
+        seed: seed of the initialisation (a private ``torch.Generator``; global RNG untouched).
+
+    Example:
+        >>> net = MLP(1, 50, 2, seed=0)
+        >>> net(torch.zeros(3, 1)).shape
+        torch.Size([3, 1])
+    """
+
+    residual: bool = False
+
+    def __init__(
+        self,
+        in_dim: int,
+        width: int,
+        depth: int,
+        out_dim: int = 1,
+        act: str = "tanh",
+        *,
+        init: str = "xavier",
+        seed: int = 0,
+        out_bias: bool = False,
+    ) -> None:
+        super().__init__()
+        for name, value in (("in_dim", in_dim), ("width", width), ("depth", depth)):
+            check_positive_int(name, value)
+        check_positive_int("out_dim", out_dim)
+        layers = []
+        for k in range(depth):
+            d_in = in_dim if k == 0 else width
+            layers.append(HiddenLayer(d_in, width, act, residual=self.residual and d_in == width))
+        self.layers = nn.ModuleList(layers)
+        self.head = nn.Linear(width, out_dim, bias=out_bias)
+        self.act_name = act
+        from rankscope.nets.init import initialise
+
+        initialise(self, init, seed=seed)
+
+    def hidden_layer_names(self) -> list[str]:
+        """Names of the hidden layers, shallow to deep: ``["layers.0", ..., "layers.{L-1}"]``."""
+        return [f"layers.{k}" for k in range(len(self.layers))]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The neuron functions of the last hidden layer, ``y_L`` of shape ``(m, n)``."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class ResidualMLP(MLP):
+    """Residual MLP with one-layer residual blocks, paper 000 eq. (4.6).
+
+    .. math:: y_{k+1} = y_k + \\sigma(W_k y_k + b_k),\\ k = 0..L-1,\\quad y = \\beta \\cdot y_L
+
+    Eq. (4.6) starts the skip at ``k = 0`` with ``y_0 = x``; that sum is defined only when
+    ``d == n``. When ``d != n`` the first layer is a plain layer ``y_1 = sigma(W_0 x + b_0)`` and the
+    residual blocks start at ``k = 1`` (the usual reading of the paper's Fig. 9-10 networks).
+    """
+
+    residual = True
+
+
+def build_mlp(kind: str, **kwargs: object) -> MLP:
+    """Build ``"mlp"`` or ``"resnet"`` by name with the keyword arguments of :class:`MLP`."""
+    check_choice("kind", kind, ("mlp", "resnet"))
+    cls = ResidualMLP if kind == "resnet" else MLP
+    return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from rankscope.linalg import eigenspectrum, eps_rank
+from rankscope.matrices import gram_from_features, gram_matrices, gram_matrix
+from rankscope.nets import MLP
+from rankscope.sampling import gauss_legendre, quadrature, trapezoid
+
+
+class Monomials(nn.Module):
+    """Neuron functions 1, x, x^2: their mass matrix on [-1, 1] is known in closed form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.feat = nn.Identity()
+        self.head = nn.Linear(3, 1, bias=False)
+
+    def hidden_layer_names(self):
+        return ["feat"]
+
+    def forward(self, x):
+        return self.head(self.feat(torch.cat([x**0, x, x**2], dim=1)))
+
+
+def test_gram_of_monomials_is_the_hilbert_like_closed_form():
+    m = gram_matrix(Monomials(), "last", gauss_legendre((-1.0, 1.0), 5))
+    exact = np.array([[2, 0, 2 / 3], [0, 2 / 3, 0], [2 / 3, 0, 2 / 5]])
+    np.testing.assert_allclose(m, exact, rtol=1e-13, atol=1e-15)
+
+
+def test_gram_from_features_is_d_transpose_w_d():
+    rng = np.random.default_rng(0)
+    d = rng.standard_normal((20, 4))
+    w = rng.random(20)
+    np.testing.assert_allclose(gram_from_features(d, w), d.T @ np.diag(w) @ d, rtol=1e-12)
+
+
+def test_trapezoid_gram_converges_to_the_integral():
+    # int_{-1}^{1} x^2 dx = 2/3; the trapezoid error is O(h^2)
+    coarse = gram_matrix(Monomials(), "last", trapezoid((-1.0, 1.0), 11))[1, 1]
+    fine = gram_matrix(Monomials(), "last", trapezoid((-1.0, 1.0), 101))[1, 1]
+    assert abs(fine - 2 / 3) < abs(coarse - 2 / 3) / 50
+
+
+def test_duplicated_neurons_lose_rank():
+    net = MLP(1, 6, 1, seed=0).double()
+    with torch.no_grad():
+        net.layers[0].linear.weight[3:] = net.layers[0].linear.weight[:3]
+        net.layers[0].linear.bias.copy_(torch.tensor([0.1, -0.3, 0.5, 0.1, -0.3, 0.5]))
+        net.layers[0].linear.weight[:3, 0] = torch.tensor([1.5, -2.0, 3.0])
+        net.layers[0].linear.weight[3:, 0] = torch.tensor([1.5, -2.0, 3.0])
+    m = gram_matrix(net, 0, gauss_legendre((-1.0, 1.0), 64))
+    assert eps_rank(eigenspectrum(m), 1e-10) == 3
+
+
+def test_xavier_tanh_starts_near_rank_two_and_deterministic_init_is_near_full():
+    """Paper 000 Sec. 2.2: tanh neurons near zero are almost linear, so the eps-rank is about 2;
+    Sec. 4.1: tanh(n/2 (x - x_j)) on a uniform grid are nearly independent."""
+    q = gauss_legendre((-1.0, 1.0), 400)
+    low = eps_rank(gram_matrix(MLP(1, 30, 1, seed=0), "last", q))
+    high = eps_rank(gram_matrix(MLP(1, 30, 1, init="deterministic"), "last", q))
+    assert low <= 4
+    assert high >= 25
+
+
+def test_gram_matrices_reads_many_layers_in_one_pass():
+    net = MLP(1, 5, 3, seed=2)
+    q = gauss_legendre((-1.0, 1.0), 32)
+    mats = gram_matrices(net, "all", q)
+    assert list(mats) == ["layers.0", "layers.1", "layers.2"]
+    np.testing.assert_allclose(mats["layers.1"], gram_matrix(net, 1, q), rtol=1e-14)
+
+
+def test_monte_carlo_weights_from_data_points():
+    x = torch.randn(50, 3, dtype=torch.float64)
+    net = MLP(3, 4, 1, seed=0)
+    q = quadrature(x)
+    lin = net.layers[0].linear
+    feats = torch.tanh(x @ lin.weight.double().T + lin.bias.double()).detach()
+    np.testing.assert_allclose(gram_matrix(net, "last", q), feats.T.numpy() @ feats.numpy() / 50, rtol=1e-12)
+
+
+def test_bad_input_is_named():
+    net = MLP(1, 3, 1)
+    with pytest.raises(TypeError, match="quadrature is required"):
+        gram_matrix(net, "last")
+    with pytest.raises(TypeError, match=r"quadrature must have \.points"):
+        gram_matrix(net, "last", [1, 2, 3])
+    with pytest.raises(ValueError, match="weights has 2 entries but features has 3 rows"):
+        gram_from_features(np.ones((3, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="weights must be non-negative"):
+        gram_from_features(np.ones((2, 2)), np.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match="features must be finite"):
+        gram_from_features(np.array([[np.nan, 1.0]]), np.ones(1))
+    with pytest.raises(ValueError, match="layer must name one layer"):
+        gram_matrix(net, "all", gauss_legendre((-1.0, 1.0), 4))
