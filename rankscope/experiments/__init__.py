@@ -1,6 +1,8 @@
 """The papers' experiments: a registry of named, typed, preset-driven runs."""
 
-from rankscope.experiments import staircase as _staircase  # noqa: F401  (registers)
+import importlib as _importlib
+import pkgutil as _pkgutil
+
 from rankscope.experiments.base import (
     REGISTRY,
     Check,
@@ -27,3 +29,8 @@ __all__ = [
     "resolve_config",
     "run_experiment",
 ]
+
+# Every module in this package other than the infrastructure defines and registers experiments.
+for _info in _pkgutil.iter_modules(__path__):
+    if _info.name not in ("base", "runner") and not _info.name.startswith("_"):
+        _importlib.import_module(f"{__name__}.{_info.name}")
