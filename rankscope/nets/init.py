@@ -17,7 +17,7 @@ from torch import nn
 
 from rankscope._checks import check_choice
 
-__all__ = ["INITIALISERS", "initialise"]
+__all__ = ["INITIALISERS", "deterministic_1d", "initialise"]
 
 
 def _linears(model: nn.Module) -> list[nn.Linear]:
@@ -45,16 +45,7 @@ def _uniform_fan_in(model: nn.Module, gen: torch.Generator) -> None:
 
 def _deterministic(model: nn.Module, gen: torch.Generator) -> None:
     _xavier(model, gen)
-    first = _linears(model)[0]
-    n, d = first.weight.shape
-    if d != 1:
-        raise ValueError(
-            f"init='deterministic' (paper 000 eq. 4.2) is defined for a 1-D input; got input dim {d}"
-        )
-    with torch.no_grad():
-        first.weight.fill_(n / 2.0)
-        if first.bias is not None:
-            first.bias.copy_(n / 2.0 - torch.arange(1, n + 1, dtype=first.bias.dtype))
+    deterministic_1d(model)
 
 
 INITIALISERS: dict[str, Callable[[nn.Module, torch.Generator], None]] = {
@@ -69,4 +60,26 @@ def initialise(model: nn.Module, scheme: str = "xavier", *, seed: int = 0) -> nn
     check_choice("init", scheme, tuple(INITIALISERS))
     gen = torch.Generator().manual_seed(int(seed))
     INITIALISERS[scheme](model, gen)
+    return model
+
+
+def deterministic_1d(model: nn.Module) -> nn.Module:
+    """Paper 000 eq. (4.2)-(4.3) on the first layer of a 1-D-input model, in place; returns it.
+
+    ``(w_0)_j = n/2`` and ``(b_0)_j = n/2 - j`` (j = 1..n), i.e. ``tanh(n/2 (x - x_j))`` with
+    ``x_j = 2j/n - 1`` a uniform grid on ``[-1, 1]``. The other layers keep their values.
+    """
+    first = _linears(model)[0] if _linears(model) else None
+    if first is None:
+        raise ValueError(f"deterministic_1d needs a model with an nn.Linear; got {type(model).__name__}")
+    n, d = first.weight.shape
+    if d != 1:
+        raise ValueError(
+            f"deterministic_1d (paper 000 eq. 4.2) is defined for a 1-D input; the first layer of "
+            f"{type(model).__name__} has input dim {d}"
+        )
+    with torch.no_grad():
+        first.weight.fill_(n / 2.0)
+        if first.bias is not None:
+            first.bias.copy_(n / 2.0 - torch.arange(1, n + 1, dtype=first.bias.dtype))
     return model
