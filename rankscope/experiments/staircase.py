@@ -128,8 +128,11 @@ class StaircaseExperiment(Experiment):
             def save(tr: Trainer, _i: int = i) -> None:
                 run_dir.save_checkpoint({"net_index": _i, "trainer": tr.state_dict()}, _i * slots + tr.step)
 
+            def on_progress(s: int, _l: str = label) -> None:
+                progress(_l, s, total)
+
             trainer.run(
-                on_progress=lambda s, _l=label: progress(_l, s, total),
+                on_progress=on_progress,
                 checkpoint=save,
                 checkpoint_every=cfg.checkpoint_every,
             )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from rankscope.sampling import Box, Interval
+
 __all__ = ["FunctionFitting", "staircase_target"]
 
 
@@ -22,7 +24,7 @@ class FunctionFitting:
     """
 
     name: str
-    domain: object
+    domain: Interval | Box
     target: Callable[[torch.Tensor], torch.Tensor]
 
     def mse(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -37,6 +39,4 @@ def _staircase_f(x: torch.Tensor) -> torch.Tensor:
 
 def staircase_target() -> FunctionFitting:
     """``f(x) = cos x + cos 2x + cos 30x`` on ``[-1, 1]``, paper 000 eq. (2.5)."""
-    from rankscope.sampling import Interval
-
     return FunctionFitting("cos x + cos 2x + cos 30x", Interval(-1.0, 1.0), _staircase_f)

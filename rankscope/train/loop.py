@@ -41,7 +41,7 @@ class Stage:
             return torch.optim.Adam(params, lr=self.lr, **self.options)
         if self.optimizer == "sgd":
             return torch.optim.SGD(params, lr=self.lr, **self.options)
-        opts = {"max_iter": 1, "history_size": 50, "line_search_fn": "strong_wolfe"}
+        opts: dict[str, Any] = {"max_iter": 1, "history_size": 50, "line_search_fn": "strong_wolfe"}
         opts.update(self.options)
         return torch.optim.LBFGS(params, lr=self.lr, **opts)
 
