@@ -22,12 +22,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from rankscope.sweep.cli import register as _register_sweep
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="rankscope: look inside neural-network training through matrices.",
 )
 console = Console()
+
+_register_sweep(app)
 err_console = Console(stderr=True)
 
 
@@ -101,13 +105,14 @@ def _print_checks(run_dir: Path) -> None:
 
 
 @app.command("report")
-def report(run_dir: Annotated[Path, typer.Argument(help="a run directory")]) -> None:
-    """Rebuild the figures and report.html of a run directory."""
+def report(run_dir: Annotated[Path, typer.Argument(help="a run directory or a sweep root")]) -> None:
+    """Rebuild the figures and report.html of a run directory, or the report of a whole sweep."""
     from rankscope.experiments import rebuild_report
     from rankscope.store import StoreError
+    from rankscope.sweep import build_sweep_report, is_sweep_dir
 
     try:
-        path = rebuild_report(run_dir)
+        path = build_sweep_report(run_dir) if is_sweep_dir(run_dir) else rebuild_report(run_dir)
     except (ValueError, TypeError, StoreError, FileNotFoundError) as exc:
         _fail(exc)
         return

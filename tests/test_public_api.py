@@ -12,6 +12,7 @@ MODULES = [
     "rankscope.problems",
     "rankscope.experiments",
     "rankscope.report",
+    "rankscope.sweep",
 ]
 
 

@@ -1,0 +1,258 @@
+"""Experiments ``staircase-digits`` (paper 000 Ex. 2.7) and ``loss-bound`` (Thm 3.2/3.3)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rankscope.experiments import run_experiment
+from rankscope.experiments.base import resolve_config
+from rankscope.experiments.paper000_theory import (
+    BottleneckMLP,
+    LossBoundExperiment,
+    StaircaseDigitsExperiment,
+    bound_record,
+    digits_checks,
+    loss_bound_checks,
+)
+from rankscope.matrices import gram_matrices
+from rankscope.sampling import gauss_legendre, quadrature
+from rankscope.store import RunDir
+
+pytest.importorskip("sklearn")
+
+TINY_DIGITS = {
+    "width": 12,
+    "depth": 2,
+    "stages": [["adam", 60, 1e-3]],
+    "every": 5,
+    "checkpoint_every": 20,
+}
+TINY_BOUND = {
+    "width": 10,
+    "stages": [["adam", 60, 1e-2]],
+    "every": 5,
+    "checkpoint_every": 20,
+    "train_points": 100,
+    "quadrature_points": 200,
+}
+
+
+class Kill(Exception):
+    pass
+
+
+def _killer(at):
+    def progress(label, done, total):
+        if done == at:
+            raise Kill
+
+    return progress
+
+
+# ---------------------------------------------------------------------------------- staircase-digits
+
+
+def test_gram_by_hooks_is_the_monte_carlo_rule_over_the_bottleneck_outputs():
+    net = BottleneckMLP(64, 10, 8, 2, 10, seed=0).double()
+    x = torch.rand(300, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert net.hidden_layer_names() == ["bottleneck", "layers.0", "layers.1"]
+    by_hooks = gram_matrices(net, "last", quadrature(x))["layers.1"]
+    with torch.no_grad():
+        z = net.bottleneck(x)  # the sampling points z_k of Example 2.7
+        psi = net.layers[1](net.layers[0](z))  # the last-layer neurons as functions of z
+    by_z = (psi.T @ psi / len(z)).numpy()
+    np.testing.assert_allclose(by_hooks, by_z, rtol=1e-12, atol=1e-15)
+
+
+def test_tiny_digits_run_writes_the_run_directory(tmp_path):
+    run_experiment("staircase-digits", "quick", tmp_path / "r", TINY_DIGITS)
+    run = tmp_path / "r"
+    for f in ["config.toml", "metrics.jsonl", "arrays.npz", "summary.json", "figures/staircase_digits.png"]:
+        assert (run / f).is_file(), f
+    summary = json.loads((run / "summary.json").read_text())
+    assert [c["name"] for c in summary["checks"]] == [
+        "eps-rank starts near the dimension of affine functions of z",
+        "eps-rank rises in steps",
+        "loss falls fastest where the eps-rank grows",
+        "the classifier works",
+    ]
+    records = RunDir(run).read_metrics()
+    assert [r["step"] for r in records] == list(range(0, 61, 5))
+    assert all(0.0 <= r["test_accuracy"] <= 1.0 for r in records)
+    arrays = np.load(run / "arrays.npz")
+    assert arrays["spectrum"].shape == (13, 12)
+    assert arrays["eps_rank"].max() <= 12
+
+
+def test_killed_digits_run_resumes_identically(tmp_path):
+    run_experiment("staircase-digits", "quick", tmp_path / "ref", TINY_DIGITS)
+    with pytest.raises(Kill):
+        run_experiment("staircase-digits", "quick", tmp_path / "k", TINY_DIGITS, progress=_killer(47))
+    assert RunDir(tmp_path / "k").read_metrics()[-1]["step"] == 45
+    run_experiment("staircase-digits", "quick", tmp_path / "k", TINY_DIGITS, resume=True)
+    a, b = RunDir(tmp_path / "ref").read_metrics(), RunDir(tmp_path / "k").read_metrics()
+    assert [r["step"] for r in a] == [r["step"] for r in b]
+    assert [(r["loss"], r["test_accuracy"], r["spectrum"]) for r in a] == [
+        (r["loss"], r["test_accuracy"], r["spectrum"]) for r in b
+    ]
+    # resuming a finished run does not train again
+    run_experiment("staircase-digits", "quick", tmp_path / "k", TINY_DIGITS, resume=True)
+    assert len(RunDir(tmp_path / "k").read_metrics()) == len(a)
+
+
+def _digits_series(ranks, loss, acc):
+    it = np.arange(len(ranks)) * 10
+    return {
+        "iter": it,
+        "loss": np.asarray(loss, dtype=float),
+        "eps_rank": np.asarray(ranks),
+        "test_accuracy": np.full(len(it), acc),
+        "train_accuracy": np.full(len(it), acc),
+    }
+
+
+def test_digits_checks_hold_on_a_staircase_and_fail_on_a_flat_series():
+    cfg = resolve_config(StaircaseDigitsExperiment(), "quick")
+    ranks = np.concatenate([np.full(30, 11), np.full(30, 25), np.full(40, 50)])
+    loss = np.concatenate([np.full(30, 2.0), np.full(30, 0.5), np.full(40, 0.05)])
+    loss[28] = loss[29] = 1.0
+    loss[58] = loss[59] = 0.2
+    checks, measures = digits_checks(cfg, _digits_series(ranks, loss, 0.95))
+    assert [c.holds for c in checks] == [True, True, True, True]
+    assert measures["plateau_levels"] == [11, 25, 50]
+    checks, _ = digits_checks(cfg, _digits_series(np.full(100, 40), np.linspace(2.0, 1.0, 100), 0.5))
+    assert [c.holds for c in checks] == [False, False, False, False]
+
+
+# ---------------------------------------------------------------------------------------- loss-bound
+
+
+def test_bound_record_is_consistent_with_direct_computation():
+    q = gauss_legendre((-1.0, 1.0), 100)
+    x = q.points[:, 0]
+    rng = np.random.default_rng(1)
+    feats = np.tanh(np.outer(x, rng.normal(size=8)) + 0.2 * rng.normal(size=8))
+    feats = np.concatenate([feats, feats[:, :2]], axis=1)  # two exact duplicates: p <= 8 < n = 10
+    beta = rng.normal(size=10)
+    target = np.cos(5 * x)
+    rec = bound_record(feats, q.weights, beta, target, (1e-6, 1e-12))
+    direct = float(np.sum(q.weights * (feats @ beta - target) ** 2))
+    assert rec["l2_loss"] == pytest.approx(direct, rel=1e-12)
+    assert rec["C"] == pytest.approx(float(beta @ beta))
+    for b in rec["bounds"]:
+        assert b["p"] <= 8
+        assert b["error"] <= b["bound"]
+        assert b["lower_bound"] <= rec["sqrt_l2_loss"]
+        assert b["lower_bound_achieved"] <= rec["sqrt_l2_loss"]
+        assert b["slack"] == pytest.approx(math.sqrt(rec["C"] * (b["p"] + 1) * (10 - b["p"]) ** 2 * b["eps"]))
+    assert rec["bounds"][0]["p"] <= rec["bounds"][1]["p"]  # smaller eps, larger eps-rank
+
+
+def test_tiny_loss_bound_run_writes_the_run_directory(tmp_path):
+    run_experiment("loss-bound", "quick", tmp_path / "r", TINY_BOUND)
+    run = tmp_path / "r"
+    for f in ["config.toml", "metrics.jsonl", "arrays.npz", "summary.json", "figures/loss_bound.png"]:
+        assert (run / f).is_file(), f
+    summary = json.loads((run / "summary.json").read_text())
+    assert [c["name"] for c in summary["checks"]] == [
+        "Theorem 3.2 inequality holds",
+        "Lemma 3.1 bound met by the pivoted-QR permutation",
+        "the bound of Theorem 3.2 is loose",
+        "lower bound (3.4) is below the measured sqrt(loss)",
+        "dist(u*, F_p) falls as the eps-rank grows",
+    ]
+    records = RunDir(run).read_metrics()
+    assert [r["step"] for r in records] == list(range(0, 61, 5))
+    assert [b["eps"] for b in records[0]["bounds"]] == [1e-4, 1e-6, 1e-8]
+    arrays = np.load(run / "arrays.npz")
+    assert arrays["1e-06/p"].shape == (13,)
+    # the paper's L = ||u_n - u*||^2 is about 2 x the MSE on the equispaced training points of [-1, 1]
+    np.testing.assert_allclose(arrays["l2_loss"], 2 * arrays["loss"], rtol=0.1)
+
+
+def test_killed_loss_bound_run_resumes_identically(tmp_path):
+    run_experiment("loss-bound", "quick", tmp_path / "ref", TINY_BOUND)
+    with pytest.raises(Kill):
+        run_experiment("loss-bound", "quick", tmp_path / "k", TINY_BOUND, progress=_killer(33))
+    run_experiment("loss-bound", "quick", tmp_path / "k", TINY_BOUND, resume=True)
+    a, b = RunDir(tmp_path / "ref").read_metrics(), RunDir(tmp_path / "k").read_metrics()
+    assert a == b
+
+
+def _bound_series(n_rec=50, **override):
+    it = np.arange(n_rec) * 10
+    p = np.linspace(2, 30, n_rec).round()
+    d = {
+        "iter": it,
+        "loss": np.linspace(1.0, 0.01, n_rec),
+        "sqrt_l2_loss": np.linspace(1.4, 0.14, n_rec),
+        "C": np.full(n_rec, 4.0),
+        "1e-06/p": p,
+        "1e-06/error": np.full(n_rec, 1e-7),
+        "1e-06/bound": np.full(n_rec, 1e-2),
+        "1e-06/v22_inv_norm_sq": np.full(n_rec, 5.0),
+        "1e-06/lemma_bound": (p + 1) * (50 - p),
+        "1e-06/dist": np.linspace(1.3, 0.13, n_rec),
+        "1e-06/lower_bound": np.linspace(1.2, -0.1, n_rec),
+        "1e-06/lower_bound_achieved": np.linspace(1.29, 0.12, n_rec),
+    }
+    for key, value in override.items():
+        d[f"1e-06/{key}"] = value
+    return d
+
+
+def test_loss_bound_checks_hold_and_fail_on_synthetic_series():
+    cfg = resolve_config(LossBoundExperiment(), "quick")
+    checks, measures = loss_bound_checks(cfg, _bound_series())
+    assert [c.holds for c in checks] == [True] * 5
+    assert measures["eps=1e-06"]["bound_over_error_median"] == pytest.approx(1e5)
+    assert measures["eps=1e-06"]["lower_bound_nonvacuous_steps"] == 46  # 1.2 - 1.3 i / 49 > 0 iff i <= 45
+    err = np.full(50, 1e-7)
+    err[7] = 0.02  # above the bound once
+    v22 = np.full(50, 5.0)
+    v22[3] = 1e4  # Lemma 3.1 missed once
+    lb = np.linspace(1.2, -0.1, 50)
+    lb[0] = 2.0  # the "lower" bound above the measured sqrt(loss)
+    bad = _bound_series(error=err, v22_inv_norm_sq=v22, lower_bound=lb, dist=np.linspace(0.1, 1.3, 50))
+    checks, _ = loss_bound_checks(cfg, bad)
+    assert [c.holds for c in checks] == [False, False, True, False, False]
+    checks, _ = loss_bound_checks(cfg, _bound_series(error=np.full(50, 5e-3)))  # bound only 2x the error
+    assert checks[2].holds is False
+
+
+def test_remark_3_5_check_uses_the_rank_growth_phase():
+    cfg = resolve_config(LossBoundExperiment(), "quick")
+    # p grows for 20 records, then saturates and flickers 29/30 while dist keeps falling
+    p = np.concatenate([np.linspace(2, 30, 20).round(), np.tile([29.0, 30.0], 40)])
+    d = _bound_series(100, p=p, dist=np.geomspace(1.3, 0.01, 100), lemma_bound=(p + 1) * (50 - p))
+    checks, measures = loss_bound_checks(cfg, d)
+    m = measures["eps=1e-06"]
+    assert m["growth_phase_records"] == 20
+    assert m["spearman_p_dist_growth_phase"] == pytest.approx(-1.0)
+    assert m["spearman_p_dist_whole_run"] > -0.5
+    assert checks[4].holds
+    d["1e-06/dist"] = np.concatenate([np.linspace(0.1, 1.3, 20), np.full(80, 1.3)])  # dist grows with p
+    assert not loss_bound_checks(cfg, d)[0][4].holds
+
+
+# ---------------------------------------------------------------------------------------- presets
+
+
+@pytest.mark.slow
+def test_loss_bound_quick_preset_reproduces_the_papers_claims(tmp_path):
+    run_experiment("loss-bound", "quick", tmp_path / "q")
+    summary = json.loads((tmp_path / "q" / "summary.json").read_text())
+    failing = [c for c in summary["checks"] if not c["holds"]]
+    assert not failing, failing
+
+
+@pytest.mark.slow
+def test_staircase_digits_quick_preset(tmp_path):
+    """All checks but the staircase shape hold; the eps-rank climbs 11 -> 50 in one ramp (see the docs)."""
+    run_experiment("staircase-digits", "quick", tmp_path / "q")
+    summary = json.loads((tmp_path / "q" / "summary.json").read_text())
+    failing = [c for c in summary["checks"] if not c["holds"] and c["name"] != "eps-rank rises in steps"]
+    assert not failing, failing
