@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from rankscope.experiments.base import (
     Progress,
     config_from_dict,
@@ -51,7 +53,9 @@ def run_experiment(
     run = RunDir.create(
         out, experiment=name, preset=preset, config=config, overwrite=overwrite, resume=resume
     )
-    summary = exp.run(cfg, run, progress)
+    threads = int(getattr(cfg, "threads", 1))
+    with threadpool_limits(limits=threads):  # BLAS threads oversubscribe small machines badly
+        summary = exp.run(cfg, run, progress)
     summary = {"experiment": name, "preset": preset, **summary}
     run.write_summary(summary)
     return build_report(run.path)
@@ -66,5 +70,6 @@ def rebuild_report(run_dir: str | Path) -> Path:
     full = run.read_config()
     exp = get_experiment(full["run"]["experiment"])
     config_from_dict(exp.Config, full.get("config", {}), source=str(run.path / "config.toml"))
-    exp.figures(run)
+    with threadpool_limits(limits=1):
+        exp.figures(run)
     return build_report(run.path)

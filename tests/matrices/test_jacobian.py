@@ -1,0 +1,204 @@
+"""Partial Jacobians (paper 004 eq. (5)): the one-sweep forward mode against independent references."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from rankscope.linalg import numerical_rank, singular_spectrum
+from rankscope.matrices.jacobian import (
+    JacobianMethod,
+    RankRule,
+    default_layers,
+    partial_jacobians,
+    partial_ranks,
+)
+from rankscope.matrices.patch import Patch, patch_indices
+from rankscope.nets.vision import MLPMixer, ViT, resnet18
+
+
+def _nets():
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(12, 10), nn.Tanh(), nn.Linear(10, 8), nn.GELU(), nn.Linear(8, 5))
+    return [
+        ("sequential", mlp, torch.randn(12), [0, 3, 4, 7, 11], ["0", "1", "2", "3", "4"]),
+        (
+            "resnet",
+            resnet18(num_classes=4, width=4, seed=1),
+            torch.randn(3, 16, 16),
+            Patch.central((3, 16, 16), 3),
+            None,
+        ),
+        (
+            "mixer",
+            MLPMixer(image_size=8, patch=4, dim=8, depth=2, token_hidden=8, channel_hidden=8, seed=2),
+            torch.randn(3, 8, 8),
+            Patch(2, 1, 3, 3),
+            None,
+        ),
+        (
+            "vit",
+            ViT(image_size=8, patch=4, dim=8, depth=2, heads=2, mlp_dim=16, seed=3),
+            torch.randn(3, 8, 8),
+            Patch(0, 4, 4, 2, channels=(0, 2)),
+            None,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", _nets(), ids=lambda c: c[0])
+def test_forward_sweep_equals_per_layer_jacrev_of_each_sub_network(case):
+    _, net, x, patch, layers = case
+    net = net.eval().double()
+    x = x.double()
+    fwd = partial_jacobians(net, x, patch, layers, method="forward", chunk_size=5)
+    idx = patch_indices(x.shape, patch)
+    modules = dict(net.named_modules())
+    for name, jac in fwd.items():
+        # independent reference: the sub-network output by a hook, differentiated by torch.func.jacrev on the
+        # whole input, then the patch columns selected (Sub(J_F, j_1..j_K), eq. (5))
+        def sub(z, name=name):
+            out = {}
+            h = modules[name].register_forward_hook(lambda m, i, o: out.__setitem__("y", o))
+            try:
+                net(z[None])
+            finally:
+                h.remove()
+            return out["y"].reshape(-1)
+
+        full = torch.func.jacrev(sub)(x).reshape(-1, x.numel())
+        torch.testing.assert_close(jac, full[:, idx], rtol=1e-10, atol=1e-12)
+    rev = partial_jacobians(net, x, patch, layers, method=JacobianMethod.REVERSE, chunk_size=3)
+    for name in fwd:
+        torch.testing.assert_close(fwd[name], rev[name], rtol=1e-10, atol=1e-12)
+
+
+def test_ranks_match_numerical_rank_of_the_matrices_and_both_methods_agree():
+    net = resnet18(num_classes=4, width=4, seed=5).eval()
+    x = torch.randn(3, 16, 16, generator=torch.Generator().manual_seed(1))
+    patch = Patch.central(x.shape, 4)
+    res = partial_ranks(net, x, patch)
+    rev = partial_ranks(net, x, patch, method="reverse")
+    mats = partial_jacobians(net, x, patch)
+    assert res.layers == tuple(net.rank_layer_names())
+    assert res.ranks == rev.ranks
+    assert res.ranks == tuple(numerical_rank(singular_spectrum(m)) for m in mats.values())
+    for spec, m in zip(res.spectra, mats.values(), strict=True):
+        ref = singular_spectrum(m).values
+        np.testing.assert_allclose(spec.values, ref, rtol=1e-6, atol=1e-6 * ref[0])
+    assert res.n_columns == 48 and res.out_dims[-1] == 32
+
+
+def test_rank_never_increases_through_a_composition_on_random_linear_nets():
+    """Thm 2 exactly: for a linear network of rank-deficient layers, Rank(J_k) = rank of the product."""
+    gen = torch.Generator().manual_seed(3)
+    for trial in range(5):
+        widths = [10, 9, 12, 7, 11, 6]
+        layers = []
+        for a, b in itertools.pairwise(widths):
+            r = int(torch.randint(2, min(a, b) + 1, (1,), generator=gen))
+            w = torch.randn(b, r, generator=gen, dtype=torch.float64) @ torch.randn(
+                r, a, generator=gen, dtype=torch.float64
+            )
+            lin = nn.Linear(a, b, bias=False).double()
+            with torch.no_grad():  # spectral norm 1: tanh' stays O(1), round-off stays far below eps
+                lin.weight.copy_(w / torch.linalg.matrix_norm(w, 2))
+            layers += [lin, nn.Tanh()]
+        net = nn.Sequential(*layers)
+        x = torch.randn(10, generator=gen, dtype=torch.float64)
+        res = partial_ranks(net, x, "all", [str(i) for i in range(len(layers))], eps=1e-6)
+        assert all(b <= a for a, b in itertools.pairwise(res.ranks)), (trial, res.ranks)
+        # the exact rank of the product of the weight matrices bounds every linear layer's rank
+        prod = torch.eye(10, dtype=torch.float64)
+        for i in range(0, len(layers), 2):
+            prod = layers[i].weight @ prod
+            assert res.ranks[i] <= torch.linalg.matrix_rank(prod).item()
+
+
+def test_paper_code_rank_rule_is_the_coarser_sqrt_threshold():
+    sig = torch.tensor([1.0, 0.5, 2e-2, 5e-3, 1e-4, 1e-7], dtype=torch.float64)
+    u, _ = torch.linalg.qr(torch.randn(8, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0)))
+    lin = nn.Linear(6, 8, bias=False).double()
+    with torch.no_grad():
+        lin.weight.copy_(u * sig)
+    net = nn.Sequential(lin)
+    x = torch.zeros(6, dtype=torch.float64)
+    # eq. (4), eps = 1.19e-7 * 6 = 7.2e-7: counts 1, .5, 2e-2, 5e-3, 1e-4
+    assert partial_ranks(net, x, "all", ["0"]).ranks == (5,)
+    # paper's code: matrix_rank(J^T J) with tol 6 * eps(float64 J^T J) * lambda_max -> sqrt on J
+    tol = (6 * torch.finfo(torch.float64).eps) ** 0.5
+    expected = int((sig / sig[0] > tol).sum())
+    got = partial_ranks(net, x, "all", ["0"], rank_rule=RankRule.JTJ_TORCH_DEFAULT).ranks
+    assert got == (expected,)
+    net32 = nn.Sequential(nn.Linear(6, 8, bias=False))
+    with torch.no_grad():
+        net32[0].weight.copy_(u * sig)
+    got32 = partial_ranks(net32, x.float(), "all", ["0"], rank_rule="jtj_torch_default").ranks[0]
+    assert got32 == int((sig / sig[0] > (6 * 1.19e-7) ** 0.5).sum()) == 4
+
+
+def test_zero_outside_evaluates_at_the_padded_input():
+    net = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    with torch.no_grad():
+        net[0].weight.copy_(torch.eye(3, 4))
+        net[0].bias.zero_()
+    x = torch.tensor([1.0, -1.0, 2.0, 5.0])
+    j = partial_jacobians(net, x, [0, 1], ["1"])["1"]
+    assert j[:, 0].tolist() == [1.0, 0.0, 0.0] and j[:, 1].tolist() == [0.0, 0.0, 0.0]
+    jz = partial_jacobians(net, torch.tensor([1.0, 1.0, 2.0, 5.0]), [0, 1], ["1"], zero_outside=True)["1"]
+    assert jz[:, 1].tolist() == [0.0, 1.0, 0.0]
+
+
+def test_default_layers_and_tuple_outputs():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.lin(x), "extra"
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = Block(), Block()
+
+        def forward(self, x):
+            return self.b(self.a(x)[0])[0]
+
+    net = Net()
+    assert default_layers(net) == ["a", "b"]
+    assert partial_ranks(net, torch.randn(3), "all").layers == ("a", "b")
+
+
+def test_bad_input_raises_or_warns():
+    net = resnet18(num_classes=2, width=2, seed=0)
+    x = torch.randn(3, 16, 16)
+    with pytest.raises(ValueError, match=r"lies outside the input's last two axes 16 x 16"):
+        partial_jacobians(net, x, Patch(10, 10, 8, 8), ["stem"])
+    with pytest.raises(ValueError, match=r"unknown layer 'nope'.*'layer1.0'"):
+        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["nope"])
+    with pytest.raises(ValueError, match="method must be one of"):
+        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["stem"], method="sideways")
+    with pytest.raises(ValueError, match="rank_rule must be one of"):
+        partial_ranks(net, x, Patch(0, 0, 2, 2), ["stem"], rank_rule="svd")
+    with pytest.raises(TypeError, match=r"x must be a floating-point torch\.Tensor"):
+        partial_jacobians(net, x.numpy(), Patch(0, 0, 2, 2), ["stem"])
+    net.train()
+    with pytest.warns(UserWarning, match="training mode.*BatchNorm"):
+        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["stem"])
+    assert net.training and net.stem[1].training  # mode restored
+    net.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["stem"])
+
+    class Blowup(nn.Module):
+        def forward(self, z):
+            return torch.sqrt(z)
+
+    with pytest.raises(ValueError, match=r"layer '0' has \d+ NaN or Inf entries"):
+        partial_jacobians(nn.Sequential(Blowup()), torch.zeros(3), "all", ["0"])
