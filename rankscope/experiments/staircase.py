@@ -104,6 +104,8 @@ class StaircaseExperiment(Experiment):
             gstep, state = ckpt
             start_net, trainer_state = int(state["net_index"]), state.get("trainer")
             run_dir.truncate_metrics_after(gstep - 1)
+        else:  # killed before the first checkpoint: start again from nothing
+            run_dir.truncate_metrics_after(-1)
 
         for i, (depth, width) in enumerate(cfg.nets):
             label = net_label(depth, width)
