@@ -1,7 +1,7 @@
 """Matrix builders: Gram/mass matrices of neuron functions (paper 000), random-feature system matrices
 and the training kernel G (paper 001), partial Jacobians of sub-networks (paper 004)."""
 
-from rankscope.matrices.gram import gram_from_features, gram_matrices, gram_matrix
+from rankscope.matrices.gram import GramEvaluator, gram_from_features, gram_matrices, gram_matrix
 from rankscope.matrices.jacobian import (
     JacobianMethod,
     PartialRanks,
@@ -40,6 +40,7 @@ from rankscope.matrices.training_kernel import (
 __all__ = [
     "CLOSED_FORM_ACTIVATIONS",
     "ADFDComparison",
+    "GramEvaluator",
     "JacobianMethod",
     "PartialRanks",
     "Patch",

@@ -16,7 +16,7 @@ from torch import nn
 from rankscope._checks import as_matrix, as_vector
 from rankscope.nets.features import LayerSpec, capture, resolve_layers
 
-__all__ = ["gram_from_features", "gram_matrices", "gram_matrix"]
+__all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix"]
 
 
 def gram_from_features(features: Any, weights: Any) -> np.ndarray:
@@ -113,3 +113,76 @@ def gram_matrix(
         raise ValueError(f"layer must name one layer; got {layer!r} (use gram_matrices for several)")
     mats = gram_matrices(model, layer, quadrature, dtype=dtype)
     return next(iter(mats.values()))
+
+
+class GramEvaluator:
+    """Gram matrices of fixed layers at fixed quadrature points, evaluated again and again cheaply.
+
+    The same numbers as :func:`gram_matrices`, for a monitor that re-evaluates them every few
+    steps: it keeps a float64 replica of the model with its hooks registered once, the points and
+    weights as tensors, and on each call copies the live parameters and buffers into the replica
+    (casting) and runs one hooked forward pass. The live model is never touched.
+
+    Example:
+        >>> import rankscope
+        >>> net = rankscope.nets.MLP(1, 8, 2, seed=0)
+        >>> q = rankscope.sampling.gauss_legendre((-1.0, 1.0), 64)
+        >>> ev = GramEvaluator(net, "last", q)
+        >>> bool(np.allclose(ev()["layers.1"], gram_matrix(net, "last", q)))
+        True
+    """
+
+    def __init__(
+        self, model: nn.Module, layers: LayerSpec, quadrature: Any, *, dtype: torch.dtype = torch.float64
+    ) -> None:
+        import copy
+
+        points, weights = _check_quadrature(quadrature)
+        self.model = model
+        self.refs = resolve_layers(model, layers)
+        self.replica = copy.deepcopy(model).to(dtype) if dtype is not None else model
+        self.replica.requires_grad_(False)
+        self._live = [*model.parameters(), *model.buffers()]
+        self._shadow = [*self.replica.parameters(), *self.replica.buffers()]
+        try:
+            device = next(model.parameters()).device
+        except StopIteration:
+            device = torch.device("cpu")
+        self.replica.to(device)
+        self.x = torch.as_tensor(points, dtype=dtype, device=device)
+        self.w = torch.as_tensor(weights, dtype=torch.float64, device=device)[:, None]
+        self._captured: dict[str, torch.Tensor] = {}
+        modules = dict(self.replica.named_modules())
+        for ref in self.refs:
+            if ref.read == "output":
+                modules[ref.module].register_forward_hook(self._out_hook(ref.name))
+            else:
+                modules[ref.module].register_forward_pre_hook(self._in_hook(ref.name))
+
+    def _out_hook(self, name: str):  # type: ignore[no-untyped-def]
+        def hook(_m, _inp, out):  # type: ignore[no-untyped-def]
+            self._captured[name] = out.reshape(out.shape[0], -1)
+
+        return hook
+
+    def _in_hook(self, name: str):  # type: ignore[no-untyped-def]
+        def hook(_m, inp):  # type: ignore[no-untyped-def]
+            self._captured[name] = inp[0].reshape(inp[0].shape[0], -1)
+
+        return hook
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        """The Gram matrix of each layer at the model's current parameters, float64."""
+        with torch.no_grad():
+            if self.replica is not self.model:
+                torch._foreach_copy_(self._shadow, [t.detach() for t in self._live])
+                if self.replica.training != self.model.training:
+                    self.replica.train(self.model.training)
+            self._captured.clear()
+            self.replica(self.x)
+            out: dict[str, np.ndarray] = {}
+            for ref in self.refs:
+                d = self._captured[ref.name].to(torch.float64)
+                m = d.T @ (self.w * d)
+                out[ref.name] = (0.5 * (m + m.T)).cpu().numpy()
+        return out

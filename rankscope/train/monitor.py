@@ -16,7 +16,7 @@ from torch import nn
 
 from rankscope._checks import check_nonnegative, check_positive_int
 from rankscope.linalg import Spectrum, eigenspectrum, eps_rank
-from rankscope.matrices.gram import gram_matrices
+from rankscope.matrices.gram import GramEvaluator
 from rankscope.nets.features import LayerSpec, resolve_layers
 
 __all__ = ["History", "Monitor"]
@@ -105,6 +105,7 @@ class Monitor:
         self.keep_spectra = keep_spectra
         self.sink = sink
         self.history = History()
+        self._grams = GramEvaluator(model, self.refs, quadrature)
 
     def due(self, step: int) -> bool:
         """Whether ``record(step)`` would compute anything."""
@@ -112,7 +113,7 @@ class Monitor:
 
     def measure(self) -> dict[str, Any]:
         """Compute the measures of the current model now (no history change)."""
-        mats = gram_matrices(self.model, self.refs, self.quadrature)
+        mats = self._grams()
         out: dict[str, Any] = {"measures": {"eps_rank": {}}, "spectrum": {}}
         for name in self.extra_measures:
             out["measures"][name] = {}

@@ -96,3 +96,21 @@ def test_bad_input_is_named():
         gram_from_features(np.array([[np.nan, 1.0]]), np.ones(1))
     with pytest.raises(ValueError, match="layer must name one layer"):
         gram_matrix(net, "all", gauss_legendre((-1.0, 1.0), 4))
+
+
+def test_gram_evaluator_tracks_the_live_model_and_matches_the_functional_path():
+    from rankscope.matrices import GramEvaluator
+
+    net = MLP(1, 6, 3, seed=4)
+    q = gauss_legendre((-1.0, 1.0), 50)
+    ev = GramEvaluator(net, "all", q)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    for _ in range(3):
+        for name, mat in ev().items():
+            np.testing.assert_allclose(mat, gram_matrices(net, [name], q)[name], rtol=1e-13, atol=1e-15)
+        loss = net(torch.linspace(-1, 1, 20)[:, None]).pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert next(net.parameters()).dtype == torch.float32
+    assert not any(m._forward_hooks for m in net.modules())
