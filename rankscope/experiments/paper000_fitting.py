@@ -25,18 +25,16 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from rankscope.analysis import StaircaseStats, staircase_stats
+from rankscope.experiments._fitting import FittingSettings, train_fitting
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
 from rankscope.nets import MLP
-from rankscope.problems import FunctionFitting, staircase_target
-from rankscope.sampling import gauss_legendre, trapezoid
-from rankscope.train import Monitor, Trainer, parse_stages
 
 __all__ = [
     "ActivationsConfig",
@@ -60,124 +58,6 @@ MIN_PLATEAU_FRACTION = 1 / 50
 MIN_RISES, MIN_MONOTONE = 2, 0.6
 #: ... and the eps-rank rises by >= 5 in all.
 MIN_TOTAL_RISE = 5
-
-
-class FittingSettings(Protocol):
-    """The training settings :func:`train_fitting` reads from an experiment's (frozen) config."""
-
-    @property
-    def stages(self) -> tuple[tuple[str, int, float], ...]: ...
-    @property
-    def train_points(self) -> int: ...
-    @property
-    def quadrature_points(self) -> int: ...
-    @property
-    def eps(self) -> float: ...
-    @property
-    def every(self) -> int: ...
-    @property
-    def checkpoint_every(self) -> int: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def keep_spectra(self) -> bool: ...
-
-
-def train_fitting(
-    nets: Sequence[tuple[str, Callable[[], nn.Module]]],
-    settings: FittingSettings,
-    run_dir: Any,
-    progress: Progress = no_progress,
-    *,
-    layers: Any = "all",
-    problem: FunctionFitting | None = None,
-) -> None:
-    """Train each ``(label, make_model)`` in turn on the fitting problem by the MSE, monitored.
-
-    Each model is built by ``make_model()`` (seed it there) and trained by full-batch ``stages`` on
-    ``train_points`` equispaced (trapezoid) points; a ``Monitor`` on ``layers`` records the loss and
-    the eps-rank (and optionally the spectrum) of each layer's Gram matrix at ``quadrature_points``
-    Gauss–Legendre points every ``every`` steps. Network ``i`` writes records
-    ``{"step": i * (T + 1) + iter, "iter": iter, "net": label, "loss", "measures", ...}`` where ``T``
-    is the number of training steps, so ``step`` increases through the whole run. A checkpoint
-    ``{"net_index", "trainer"}`` is saved every ``checkpoint_every`` steps and after each network; on
-    a run directory holding one, training resumes from it and records after it are written again.
-
-    Args:
-        nets: ``(label, make_model)`` pairs; labels must be distinct.
-        settings: a config with the fields of :class:`FittingSettings`.
-        run_dir: a ``rankscope.store.RunDir``.
-        progress: ``progress(label, done, total)``.
-        layers: the layer spec the ``Monitor`` records (``"all"``, ``"last"``, ...).
-        problem: the fitting problem; default paper 000 eq. (2.5), ``staircase_target()``.
-
-    Example:
-        >>> import tempfile
-        >>> from rankscope.store import RunDir
-        >>> run = RunDir.create(tempfile.mkdtemp() + "/r", experiment="demo", preset="quick", config={})
-        >>> cfg = LayersConfig(stages=(("adam", 10, 1e-2),), every=5, train_points=50, quadrature_points=50)
-        >>> nets = [("a", lambda: MLP(1, 4, 2, seed=0)), ("b", lambda: MLP(1, 4, 1, seed=0))]
-        >>> train_fitting(nets, cfg, run, layers="all")
-        >>> [(r["net"], r["iter"], r["step"], len(r["measures"]["eps_rank"])) for r in run.read_metrics()]
-        [('a', 0, 0, 2), ('a', 5, 5, 2), ('a', 10, 10, 2), ('b', 0, 11, 1), ('b', 5, 16, 1), ('b', 10, 21, 1)]
-    """
-    labels = [label for label, _ in nets]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"nets must have distinct labels; got {labels}")
-    problem = problem or staircase_target()
-    quad = gauss_legendre(problem.domain, settings.quadrature_points)
-    x, _ = trapezoid(problem.domain, settings.train_points).to_torch(dtype=torch.float32)
-    y = problem.target(x)
-    stages = parse_stages(settings.stages)
-    total = sum(s.steps for s in stages)
-    slots = total + 1  # records per network: iterations 0..total
-
-    start_net, trainer_state = 0, None
-    ckpt = run_dir.load_checkpoint()
-    if ckpt is not None:
-        gstep, state = ckpt
-        start_net, trainer_state = int(state["net_index"]), state.get("trainer")
-        run_dir.truncate_metrics_after(gstep - 1)
-
-    for i, (label, make_model) in enumerate(nets):
-        if i < start_net:
-            progress(label, total, total)
-            continue
-        torch.manual_seed(settings.seed)
-        net = make_model()
-
-        def sink(rec: dict[str, Any], _i: int = i, _label: str = label) -> None:
-            out = dict(rec)
-            out["iter"] = rec["step"]
-            out["step"] = _i * slots + rec["step"]
-            out["net"] = _label
-            run_dir.append_metrics(out)
-
-        monitor = Monitor(
-            net,
-            layers,
-            quad,
-            every=settings.every,
-            eps=settings.eps,
-            keep_spectra=settings.keep_spectra,
-            sink=sink,
-        )
-        trainer = Trainer(net, lambda m: problem.mse(m, x, y), stages, [monitor])
-        if trainer_state is not None and i == start_net:
-            trainer.load_state_dict(trainer_state)
-
-        def save(tr: Trainer, _i: int = i) -> None:
-            run_dir.save_checkpoint({"net_index": _i, "trainer": tr.state_dict()}, _i * slots + tr.step)
-
-        def report(done: int, _label: str = label) -> None:
-            progress(_label, done, total)
-
-        trainer.run(
-            on_progress=report,
-            checkpoint=save,
-            checkpoint_every=settings.checkpoint_every,
-        )
-        run_dir.save_checkpoint({"net_index": i + 1, "trainer": None}, (i + 1) * slots)
 
 
 @dataclass(frozen=True)

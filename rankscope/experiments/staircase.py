@@ -19,11 +19,9 @@ import numpy as np
 import torch
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
+from rankscope.experiments._fitting import train_fitting
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
 from rankscope.nets import MLP
-from rankscope.problems import staircase_target
-from rankscope.sampling import gauss_legendre, trapezoid
-from rankscope.train import Monitor, Trainer, parse_stages
 
 __all__ = ["StaircaseConfig", "StaircaseExperiment"]
 
@@ -43,6 +41,7 @@ class StaircaseConfig:
     checkpoint_every: int = 1000
     seed: int = 0
     threads: int = 1
+    keep_spectra: bool = True
 
 
 def net_label(depth: int, width: int) -> str:
@@ -90,55 +89,16 @@ class StaircaseExperiment(Experiment):
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: StaircaseConfig = config
         torch.set_num_threads(cfg.threads)
-        problem = staircase_target()
-        quad = gauss_legendre(problem.domain, cfg.quadrature_points)
-        x, _ = trapezoid(problem.domain, cfg.train_points).to_torch(dtype=torch.float32)
-        y = problem.target(x)
-        stages = parse_stages(cfg.stages)
-        total = sum(s.steps for s in stages)
-        slots = total + 1  # records per network: iterations 0..total
-
-        start_net, trainer_state = 0, None
-        ckpt = run_dir.load_checkpoint()
-        if ckpt is not None:
-            gstep, state = ckpt
-            start_net, trainer_state = int(state["net_index"]), state.get("trainer")
-            run_dir.truncate_metrics_after(gstep - 1)
-        else:  # killed before the first checkpoint: start again from nothing
-            run_dir.truncate_metrics_after(-1)
-
-        for i, (depth, width) in enumerate(cfg.nets):
-            label = net_label(depth, width)
-            if i < start_net:
-                progress(label, total, total)
-                continue
-            torch.manual_seed(cfg.seed)
-            net = MLP(1, width, depth, act=cfg.activation, init=cfg.init, seed=cfg.seed + i)
-
-            def sink(rec: dict[str, Any], _i: int = i, _label: str = label) -> None:
-                out = dict(rec)
-                out["iter"] = rec["step"]
-                out["step"] = _i * slots + rec["step"]
-                out["net"] = _label
-                run_dir.append_metrics(out)
-
-            monitor = Monitor(net, "last", quad, every=cfg.every, eps=cfg.eps, sink=sink)
-            trainer = Trainer(net, lambda m: problem.mse(m, x, y), stages, [monitor])
-            if trainer_state is not None and i == start_net:
-                trainer.load_state_dict(trainer_state)
-
-            def save(tr: Trainer, _i: int = i) -> None:
-                run_dir.save_checkpoint({"net_index": _i, "trainer": tr.state_dict()}, _i * slots + tr.step)
-
-            def on_progress(s: int, _l: str = label) -> None:
-                progress(_l, s, total)
-
-            trainer.run(
-                on_progress=on_progress,
-                checkpoint=save,
-                checkpoint_every=cfg.checkpoint_every,
+        nets = [
+            (
+                net_label(depth, width),
+                lambda d=depth, w=width, i=i: MLP(
+                    1, w, d, act=cfg.activation, init=cfg.init, seed=cfg.seed + i
+                ),
             )
-            run_dir.save_checkpoint({"net_index": i + 1, "trainer": None}, (i + 1) * slots)
+            for i, (depth, width) in enumerate(cfg.nets)
+        ]
+        train_fitting(nets, cfg, run_dir, progress, layers="last")
         return self.summarise(cfg, run_dir)
 
     # -- analysis: everything below reads the run directory only ---------------------------------
