@@ -37,7 +37,14 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed
+# Baselines the benchmarks compare against: DeepXDE (PINN training) and nngeometry (output NTK;
+# --no-deps because it asks for torchvision, which it does not need here and which would pull CUDA).
+$(VENV)/.baselines: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[baselines]'
+	$(BIN)/pip install --quiet --no-deps nngeometry==0.4
+	touch $@
+
+bench: $(VENV)/.baselines
 	$(BIN)/rankscope bench
 
 clean:
