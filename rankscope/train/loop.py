@@ -177,8 +177,8 @@ class Trainer:
             if on_progress is not None:
                 on_progress(self.step)
         if self.step == self.total_steps and end == self.total_steps:
-            with torch.no_grad():
-                final = float(self.loss_fn(self.model).detach())
+            # Not under no_grad: a PINN loss differentiates the network in x with autograd.
+            final = float(self.loss_fn(self.model).detach())
             self.last_loss = final
             self._notify(self.step, final)
         return self
