@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from rankscope.experiments._resume import Job, RecordSink, train_in_turn
 from rankscope.experiments.base import Progress, no_progress
 from rankscope.problems import FunctionFitting, staircase_target
 from rankscope.sampling import gauss_legendre, trapezoid
@@ -57,9 +58,8 @@ def train_fitting(
     the eps-rank (and optionally the spectrum) of each layer's Gram matrix at ``quadrature_points``
     Gauss–Legendre points every ``every`` steps. Network ``i`` writes records
     ``{"step": i * (T + 1) + iter, "iter": iter, "net": label, "loss", "measures", ...}`` where ``T``
-    is the number of training steps, so ``step`` increases through the whole run. A checkpoint
-    ``{"net_index", "trainer"}`` is saved every ``checkpoint_every`` steps and after each network; on
-    a run directory holding one, training resumes from it and records after it are written again.
+    is the number of training steps, so ``step`` increases through the whole run. Checkpoints and
+    resume follow :func:`rankscope.experiments._resume.train_in_turn`.
 
     Args:
         nets: ``(label, make_model)`` pairs; labels must be distinct.
@@ -81,62 +81,33 @@ def train_fitting(
         >>> [(r["net"], r["iter"], r["step"], len(r["measures"]["eps_rank"])) for r in run.read_metrics()]
         [('a', 0, 0, 2), ('a', 5, 5, 2), ('a', 10, 10, 2), ('b', 0, 11, 1), ('b', 5, 16, 1), ('b', 10, 21, 1)]
     """
-    labels = [label for label, _ in nets]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"nets must have distinct labels; got {labels}")
     problem = problem or staircase_target()
     quad = gauss_legendre(problem.domain, settings.quadrature_points)
     x, _ = trapezoid(problem.domain, settings.train_points).to_torch(dtype=torch.float32)
     y = problem.target(x)
     stages = parse_stages(settings.stages)
-    total = sum(s.steps for s in stages)
-    slots = total + 1  # records per network: iterations 0..total
 
-    start_net, trainer_state = 0, None
-    ckpt = run_dir.load_checkpoint()
-    if ckpt is not None:
-        gstep, state = ckpt
-        start_net, trainer_state = int(state["net_index"]), state.get("trainer")
-        run_dir.truncate_metrics_after(gstep - 1)
-    else:  # killed before the first checkpoint: start again from nothing
-        run_dir.truncate_metrics_after(-1)
+    def job(label: str, make_model: Callable[[], nn.Module]) -> Job:
+        def build(sink: RecordSink) -> Trainer:
+            torch.manual_seed(settings.seed)
+            net = make_model()
+            monitor = Monitor(
+                net,
+                layers,
+                quad,
+                every=settings.every,
+                eps=settings.eps,
+                keep_spectra=settings.keep_spectra,
+                sink=sink,
+            )
+            return Trainer(net, lambda m: problem.mse(m, x, y), stages, [monitor])
 
-    for i, (label, make_model) in enumerate(nets):
-        if i < start_net:
-            progress(label, total, total)
-            continue
-        torch.manual_seed(settings.seed)
-        net = make_model()
+        return Job(label, build)
 
-        def sink(rec: dict[str, Any], _i: int = i, _label: str = label) -> None:
-            out = dict(rec)
-            out["iter"] = rec["step"]
-            out["step"] = _i * slots + rec["step"]
-            out["net"] = _label
-            run_dir.append_metrics(out)
-
-        monitor = Monitor(
-            net,
-            layers,
-            quad,
-            every=settings.every,
-            eps=settings.eps,
-            keep_spectra=settings.keep_spectra,
-            sink=sink,
-        )
-        trainer = Trainer(net, lambda m: problem.mse(m, x, y), stages, [monitor])
-        if trainer_state is not None and i == start_net:
-            trainer.load_state_dict(trainer_state)
-
-        def save(tr: Trainer, _i: int = i) -> None:
-            run_dir.save_checkpoint({"net_index": _i, "trainer": tr.state_dict()}, _i * slots + tr.step)
-
-        def report(done: int, _label: str = label) -> None:
-            progress(_label, done, total)
-
-        trainer.run(
-            on_progress=report,
-            checkpoint=save,
-            checkpoint_every=settings.checkpoint_every,
-        )
-        run_dir.save_checkpoint({"net_index": i + 1, "trainer": None}, (i + 1) * slots)
+    train_in_turn(
+        [job(label, make) for label, make in nets],
+        run_dir,
+        sum(s.steps for s in stages),
+        progress,
+        checkpoint_every=settings.checkpoint_every,
+    )

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rankscope.experiments._resume import Job, RecordSink, train_in_turn
 from rankscope.linalg import numerical_rank
 from rankscope.matrices.jacobian import PartialRanks
 from rankscope.nets import MLP
@@ -131,57 +132,34 @@ def train_nets(
     Returns the trained nets (in eval mode).
     """
     total = sum(s.steps for s in stages)
-    slots = total + 1
-    done: dict[str, dict[str, torch.Tensor]] = {}
-    start, trainer_state = 0, None
-    ckpt = run_dir.load_checkpoint()
-    if ckpt is not None:
-        gstep, state = ckpt
-        start, trainer_state, done = int(state["net_index"]), state.get("trainer"), dict(state["done"])
-        run_dir.truncate_metrics_after(gstep - 1)
-    out: dict[str, nn.Module] = {}
-    for i, (label, net) in enumerate(nets):
-        if i < start:
-            net.load_state_dict(done[label])
-            out[label] = net.eval()
-            progress(label, total, total)
-            continue
 
-        def loss_fn(m: nn.Module) -> torch.Tensor:
-            if batch_size is None or batch_size >= len(data.y_train):
-                return nn.functional.cross_entropy(m(data.x_train), data.y_train)
-            rows = torch.randint(len(data.y_train), (batch_size,))  # global RNG: saved in checkpoints
-            return nn.functional.cross_entropy(m(data.x_train[rows]), data.y_train[rows])
+    def loss_fn(m: nn.Module) -> torch.Tensor:
+        if batch_size is None or batch_size >= len(data.y_train):
+            return nn.functional.cross_entropy(m(data.x_train), data.y_train)
+        rows = torch.randint(len(data.y_train), (batch_size,))  # global RNG: saved in checkpoints
+        return nn.functional.cross_entropy(m(data.x_train[rows]), data.y_train[rows])
 
-        class _Record:
-            def on_step(self, step: int, loss: float, _i: int = i, _label: str = label) -> None:
-                if step % record_every == 0 or step == total:
-                    run_dir.append_metrics(
-                        {"step": _i * slots + step, "net": _label, "iter": step, "loss": loss}
-                    )
+    def job(i: int, label: str, net: nn.Module) -> Job:
+        def build(sink: RecordSink) -> Trainer:
+            class _Record:
+                def on_step(self, step: int, loss: float) -> None:
+                    if step % record_every == 0 or step == total:
+                        sink({"step": step, "loss": loss})
 
-        torch.manual_seed(seed + i)
-        trainer = Trainer(net.train(), loss_fn, stages, [_Record()])
-        if trainer_state is not None and i == start:
-            trainer.load_state_dict(trainer_state)
+            torch.manual_seed(seed + i)
+            return Trainer(net.train(), loss_fn, stages, [_Record()])
 
-        def save(tr: Trainer, _i: int = i) -> None:
-            run_dir.save_checkpoint(
-                {"net_index": _i, "trainer": tr.state_dict(), "done": done}, _i * slots + tr.step
-            )
+        return Job(label, build)
 
-        def on_progress(step: int, _label: str = label) -> None:
-            progress(_label, step, total)
-
-        trainer.run(
-            on_progress=on_progress,
-            checkpoint=save,
-            checkpoint_every=checkpoint_every,
-        )
-        done[label] = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        run_dir.save_checkpoint({"net_index": i + 1, "trainer": None, "done": done}, (i + 1) * slots)
-        out[label] = net.eval()
-    return out
+    trained = train_in_turn(
+        [job(i, label, net) for i, (label, net) in enumerate(nets)],
+        run_dir,
+        total,
+        progress,
+        checkpoint_every=checkpoint_every,
+        keep_finished=True,
+    )
+    return {label: trained[label].eval() for label, _ in nets}
 
 
 def accuracy_on_test(net: nn.Module, data: Digits) -> float:

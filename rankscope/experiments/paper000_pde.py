@@ -50,6 +50,7 @@ import torch
 from torch import nn
 
 from rankscope.analysis import staircase_stats
+from rankscope.experiments._resume import Job, RecordSink, train_in_turn
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
 from rankscope.nets import MLP
 from rankscope.nets.random_features import SOLVERS, RandomFeatureModel
@@ -241,65 +242,44 @@ class PinnPoissonUDI(Experiment):
         ue = problem.exact(xe)
         stages = parse_stages(cfg.stages)
         total = sum(s.steps for s in stages)
-        slots = total + 1
 
-        start, trainer_state = 0, None
-        ckpt = run_dir.load_checkpoint()
-        if ckpt is not None:
-            gstep, state = ckpt
-            start, trainer_state = int(state["run_index"]), state.get("trainer")
-            run_dir.truncate_metrics_after(gstep - 1)
-        else:
-            run_dir.truncate_metrics_after(-1)
+        def job(init: str) -> Job:
+            def build(sink: RecordSink) -> Trainer:
+                torch.manual_seed(cfg.seed)
+                net = MLP(2, cfg.width, cfg.depth, act=cfg.activation, init="xavier", seed=cfg.seed)
+                if init == "udi":
+                    radius = 0.5 * float(np.linalg.norm(problem.domain.widths))
+                    uniform_density(
+                        net,
+                        problem.domain,
+                        seed=cfg.seed,
+                        gamma=cfg.udi_gamma,
+                        radius_range=(0.0, cfg.udi_radius_fraction * radius),
+                    )
 
-        for i, init in enumerate(cfg.inits):
-            if i < start:
-                progress(init, total, total)
-                continue
-            torch.manual_seed(cfg.seed)
-            net = MLP(2, cfg.width, cfg.depth, act=cfg.activation, init="xavier", seed=cfg.seed)
-            if init == "udi":
-                radius = 0.5 * float(np.linalg.norm(problem.domain.widths))
-                uniform_density(
-                    net,
-                    problem.domain,
-                    seed=cfg.seed,
-                    gamma=cfg.udi_gamma,
-                    radius_range=(0.0, cfg.udi_radius_fraction * radius),
-                )
+                def with_error(rec: dict[str, Any]) -> None:
+                    sink({**rec, "rel_l2_error": _relative_error(net, xe, we, ue)})
 
-            def sink(rec: dict[str, Any], _i: int = i, _init: str = init, _net: nn.Module = net) -> None:
-                out = dict(rec)
-                out["iter"] = rec["step"]
-                out["step"] = _i * slots + rec["step"]
-                out["run"] = _init
-                out["rel_l2_error"] = _relative_error(_net, xe, we, ue)
-                run_dir.append_metrics(out)
+                monitor = Monitor(net, "last", gram_quad, every=cfg.every, eps=cfg.eps, sink=with_error)
 
-            monitor = Monitor(net, "last", gram_quad, every=cfg.every, eps=cfg.eps, sink=sink)
+                class _Record:
+                    """Record every ``every`` steps and always the final step."""
 
-            class _Record:
-                """Record every ``every`` steps and always the final step."""
+                    def on_step(self, step: int, loss: float) -> None:
+                        monitor.record(step, loss=loss, force=step == total)
 
-                def on_step(self, step: int, loss: float, _m: Monitor = monitor) -> None:
-                    _m.record(step, loss=loss, force=step == total)
+                return Trainer(net, lambda m: problem.loss(m, interior, bdry), stages, [_Record()])
 
-            trainer = Trainer(net, lambda m: problem.loss(m, interior, bdry), stages, [_Record()])
-            if trainer_state is not None and i == start:
-                trainer.load_state_dict(trainer_state)
+            return Job(init, build)
 
-            def save(tr: Trainer, _i: int = i) -> None:
-                run_dir.save_checkpoint({"run_index": _i, "trainer": tr.state_dict()}, _i * slots + tr.step)
-
-            def report(done: int, _init: str = init) -> None:
-                progress(_init, done, total)
-
-            trainer.run(
-                on_progress=report,
-                checkpoint=save,
-                checkpoint_every=cfg.checkpoint_every,
-            )
-            run_dir.save_checkpoint({"run_index": i + 1, "trainer": None}, (i + 1) * slots)
+        train_in_turn(
+            [job(init) for init in cfg.inits],
+            run_dir,
+            total,
+            progress,
+            checkpoint_every=cfg.checkpoint_every,
+            label_key="run",
+        )
         f_norm2 = float((wi.double() * interior[2].double() ** 2).sum())
         return self.summarise(cfg, run_dir, f_norm2)
 

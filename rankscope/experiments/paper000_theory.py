@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
+from rankscope.experiments._resume import Job, RecordSink, train_in_turn
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
 from rankscope.linalg.loss_bound import dist_to_span, loss_lower_bound, theorem32_reduction
 from rankscope.matrices import gram_from_features
@@ -60,24 +61,6 @@ __all__ = [
     "load_digits_split",
     "loss_bound_checks",
 ]
-
-
-def _train(trainer: Trainer, run_dir: Any, label: str, total: int, progress: Progress, every: int) -> None:
-    """Run ``trainer`` with checkpoints; a finished run (checkpoint marked done) is not trained again."""
-    ckpt = run_dir.load_checkpoint()
-    if ckpt is not None:
-        step, state = ckpt
-        trainer.load_state_dict(state["trainer"])
-        run_dir.truncate_metrics_after(step - 1)
-        if state.get("done"):
-            progress(label, total, total)
-            return
-    trainer.run(
-        on_progress=lambda s: progress(label, s, total),
-        checkpoint=lambda tr: run_dir.save_checkpoint({"trainer": tr.state_dict(), "done": False}, tr.step),
-        checkpoint_every=every,
-    )
-    run_dir.save_checkpoint({"trainer": trainer.state_dict(), "done": True}, total + 1)
 
 
 # =========================================================================== staircase-digits
@@ -280,28 +263,30 @@ class StaircaseDigitsExperiment(Experiment):
             torch.tensor(ytr, dtype=torch.int64),
             torch.tensor(yte, dtype=torch.int64),
         )
-        torch.manual_seed(cfg.seed)
-        net = BottleneckMLP(
-            xtr.shape[1],
-            cfg.bottleneck,
-            cfg.width,
-            cfg.depth,
-            10,
-            cfg.activation,
-            init=cfg.init,
-            seed=cfg.seed,
-        )
-        monitor = Monitor(
-            net, "last", quadrature(xtr), every=cfg.every, eps=cfg.eps, sink=run_dir.append_metrics
-        )
         stages = parse_stages(cfg.stages)
-        trainer = Trainer(
-            net,
-            lambda m: nn.functional.cross_entropy(m(data[0]), data[2]),
-            stages,
-            [_Accuracy(monitor, net, data)],
-        )
-        _train(trainer, run_dir, "digits", trainer.total_steps, progress, cfg.checkpoint_every)
+
+        def build(sink: RecordSink) -> Trainer:
+            torch.manual_seed(cfg.seed)
+            net = BottleneckMLP(
+                xtr.shape[1],
+                cfg.bottleneck,
+                cfg.width,
+                cfg.depth,
+                10,
+                cfg.activation,
+                init=cfg.init,
+                seed=cfg.seed,
+            )
+            monitor = Monitor(net, "last", quadrature(xtr), every=cfg.every, eps=cfg.eps, sink=sink)
+            return Trainer(
+                net,
+                lambda m: nn.functional.cross_entropy(m(data[0]), data[2]),
+                stages,
+                [_Accuracy(monitor, net, data)],
+            )
+
+        total = sum(s.steps for s in stages)
+        train_in_turn([Job("digits", build)], run_dir, total, progress, checkpoint_every=cfg.checkpoint_every)
         d = digits_series(run_dir.read_metrics())
         run_dir.write_arrays(**d)
         checks, measures = digits_checks(cfg, d)
@@ -566,11 +551,18 @@ class LossBoundExperiment(Experiment):
         x, _ = trapezoid(problem.domain, cfg.train_points).to_torch(dtype=torch.float32)
         y = problem.target(x)
         target = problem.target(torch.as_tensor(np.array(quad.points)))[:, 0].numpy()
-        torch.manual_seed(cfg.seed)
-        net = MLP(1, cfg.width, cfg.depth, act=cfg.activation, init=cfg.init, seed=cfg.seed)
-        recorder = _BoundRecorder(net, quad, target, cfg, run_dir.append_metrics)
-        trainer = Trainer(net, lambda m: problem.mse(m, x, y), parse_stages(cfg.stages), [recorder])
-        _train(trainer, run_dir, "loss-bound", trainer.total_steps, progress, cfg.checkpoint_every)
+        stages = parse_stages(cfg.stages)
+
+        def build(sink: RecordSink) -> Trainer:
+            torch.manual_seed(cfg.seed)
+            net = MLP(1, cfg.width, cfg.depth, act=cfg.activation, init=cfg.init, seed=cfg.seed)
+            recorder = _BoundRecorder(net, quad, target, cfg, sink)
+            return Trainer(net, lambda m: problem.mse(m, x, y), stages, [recorder])
+
+        total = sum(s.steps for s in stages)
+        train_in_turn(
+            [Job("loss-bound", build)], run_dir, total, progress, checkpoint_every=cfg.checkpoint_every
+        )
         d = bound_series(run_dir.read_metrics())
         run_dir.write_arrays(**d)
         checks, measures = loss_bound_checks(cfg, d)

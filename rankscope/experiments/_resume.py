@@ -1,0 +1,132 @@
+"""Train several networks in turn, resumably: the one checkpoint/resume protocol of the experiments.
+
+An experiment that trains networks one after another (several widths, initialisations, trials)
+describes each as a :class:`Job` (a label and a function that builds its ``Trainer``) and calls
+:func:`train_in_turn`. Records get a global ``step``: job ``i`` occupies ``offset_i .. offset_i +
+total_i`` with ``offset_i = sum_{j<i} (total_j + 1)``, so steps increase through the whole run.
+Checkpoints hold the job index and the current trainer's state; a resumed run drops the records
+written after the checkpoint and writes them again, bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from rankscope.experiments.base import Progress, no_progress
+from rankscope.train import Trainer
+
+__all__ = ["Job", "RecordSink", "train_in_turn"]
+
+RecordSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One network to train: ``build(sink)`` returns its ``Trainer`` (seed the model inside ``build``).
+
+    ``sink(record)`` writes a metrics record whose ``"step"`` is the trainer's own step; the record is
+    stored with ``"iter"`` = that step, the global ``"step"``, and the job's label.
+    """
+
+    label: str
+    build: Callable[[RecordSink], Trainer]
+
+
+def _start_index(state: dict[str, Any]) -> int:
+    for key in ("index", "net_index", "run_index"):  # the last two: checkpoints of earlier versions
+        if key in state:
+            return int(state[key])
+    if "done" in state:  # single-network checkpoints of earlier versions
+        return int(bool(state["done"]))
+    raise ValueError(f"checkpoint holds no job index; keys {sorted(state)}")
+
+
+def train_in_turn(
+    jobs: Sequence[Job],
+    run_dir: Any,
+    total_steps: int | Sequence[int],
+    progress: Progress = no_progress,
+    *,
+    checkpoint_every: int = 0,
+    label_key: str = "net",
+    keep_finished: bool = False,
+) -> dict[str, nn.Module]:
+    """Train each job's trainer to ``total_steps`` in turn, checkpointing into ``run_dir``.
+
+    Args:
+        jobs: the networks, in order; labels must be distinct.
+        run_dir: a ``rankscope.store.RunDir``; a checkpoint there resumes the run.
+        total_steps: each job's number of training steps (its trainer's ``total_steps``): one number
+            for all jobs or one per job.
+        progress: ``progress(label, done, total)``.
+        checkpoint_every: save a checkpoint every this many steps (0: only after each job).
+        label_key: the record key that holds the job's label (``"net"``, ``"run"``, ...).
+        keep_finished: keep the finished jobs' weights in the checkpoints so that a resumed run can
+            return every trained model; otherwise only the models trained in this call are returned.
+
+    Returns:
+        ``{label: model}`` of the trained models (see ``keep_finished``).
+    """
+    labels = [job.label for job in jobs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"jobs must have distinct labels; got {labels}")
+    totals = [total_steps] * len(jobs) if isinstance(total_steps, int) else [int(t) for t in total_steps]
+    if len(totals) != len(jobs):
+        raise ValueError(f"total_steps must hold one entry per job ({len(jobs)}); got {len(totals)}")
+    offsets = [0]
+    for t in totals:
+        offsets.append(offsets[-1] + t + 1)
+    start, trainer_state, finished = 0, None, {}
+    ckpt = run_dir.load_checkpoint()
+    if ckpt is not None:
+        gstep, state = ckpt
+        start, trainer_state = _start_index(state), state.get("trainer")
+        finished = dict(state.get("finished") or {})
+        run_dir.truncate_metrics_after(gstep - 1)
+    else:  # killed before the first checkpoint: start again from nothing
+        run_dir.truncate_metrics_after(-1)
+
+    out: dict[str, nn.Module] = {}
+    for i, job in enumerate(jobs):
+        total, offset = totals[i], offsets[i]
+        if i < start and not (keep_finished and job.label in finished):
+            progress(job.label, total, total)
+            continue
+
+        def sink(rec: dict[str, Any], _offset: int = offset, _label: str = job.label) -> None:
+            row = dict(rec)
+            row["iter"] = rec["step"]
+            row["step"] = _offset + rec["step"]
+            row[label_key] = _label
+            run_dir.append_metrics(row)
+
+        trainer = job.build(sink)
+        if trainer.total_steps != total:
+            raise ValueError(
+                f"job {job.label!r} trains {trainer.total_steps} steps; total_steps says {total}"
+            )
+        if i < start:  # finished in an earlier call: reload its weights
+            trainer.model.load_state_dict(finished[job.label])
+            out[job.label] = trainer.model
+            progress(job.label, total, total)
+            continue
+        if trainer_state is not None and i == start:
+            trainer.load_state_dict(trainer_state)
+
+        def save(tr: Trainer, _i: int = i, _offset: int = offset) -> None:
+            state = {"index": _i, "trainer": tr.state_dict(), "finished": finished}
+            run_dir.save_checkpoint(state, _offset + tr.step)
+
+        def report(done: int, _label: str = job.label, _total: int = total) -> None:
+            progress(_label, done, _total)
+
+        trainer.run(on_progress=report, checkpoint=save, checkpoint_every=checkpoint_every)
+        if keep_finished:
+            finished[job.label] = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+        run_dir.save_checkpoint({"index": i + 1, "trainer": None, "finished": finished}, offsets[i + 1])
+        out[job.label] = trainer.model
+    return out
