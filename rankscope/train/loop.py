@@ -41,7 +41,14 @@ class Stage:
             return torch.optim.Adam(params, lr=self.lr, **self.options)
         if self.optimizer == "sgd":
             return torch.optim.SGD(params, lr=self.lr, **self.options)
-        opts: dict[str, Any] = {"max_iter": 1, "history_size": 50, "line_search_fn": "strong_wolfe"}
+        # max_eval: torch's default (max_iter * 5 // 4 = 1) leaves the strong-Wolfe search no trial
+        # beyond the first, so one rejected trial step returns a zero step and L-BFGS stalls for good.
+        opts: dict[str, Any] = {
+            "max_iter": 1,
+            "max_eval": 25,
+            "history_size": 50,
+            "line_search_fn": "strong_wolfe",
+        }
         opts.update(self.options)
         return torch.optim.LBFGS(params, lr=self.lr, **opts)
 

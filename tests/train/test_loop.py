@@ -49,3 +49,16 @@ def test_stages_run_in_turn_and_lbfgs_reports_the_loss_before_its_update() -> No
     t.run()
     assert losses[3] == before
     assert t.step == t.total_steps == 4
+
+
+def test_lbfgs_line_search_recovers_from_a_rejected_first_trial() -> None:
+    # On x^2 from x = 1 with lr 10 the first trial step lands at x = -9 (Armijo fails); the line
+    # search must be given more evaluations than that one trial or L-BFGS never moves.
+    class Scalar(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.x = nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
+
+    m = Scalar()
+    t = Trainer(m, lambda mod: (mod.x**2).sum(), [Stage("lbfgs", 3, 10.0)]).run()
+    assert t.last_loss < 1e-6
