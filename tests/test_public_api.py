@@ -13,6 +13,8 @@ MODULES = [
     "rankscope.experiments",
     "rankscope.report",
     "rankscope.sweep",
+    "rankscope.operators",
+    "rankscope.relu",
 ]
 
 

@@ -1,5 +1,6 @@
 """Matrix builders: Gram/mass matrices of neuron functions (paper 000), random-feature system matrices
-and the training kernel G (paper 001), partial Jacobians of sub-networks (paper 004)."""
+and the training kernel G (paper 001), empirical NTKs of PINN residuals (paper 002), partial
+Jacobians of sub-networks (paper 004)."""
 
 from rankscope.matrices.gram import GramEvaluator, gram_from_features, gram_matrices, gram_matrix
 from rankscope.matrices.jacobian import (
@@ -10,6 +11,8 @@ from rankscope.matrices.jacobian import (
     partial_jacobians,
     partial_ranks,
 )
+from rankscope.matrices.ntk import NTK_METHODS, ResidualNTK, output_ntk, recipe_theta, residual_ntk
+from rankscope.matrices.ntk_layerwise import layerwise_supported, layerwise_theta
 from rankscope.matrices.patch import Patch, patch_indices
 from rankscope.matrices.random_features import (
     CLOSED_FORM_ACTIVATIONS,
@@ -39,6 +42,7 @@ from rankscope.matrices.training_kernel import (
 
 __all__ = [
     "CLOSED_FORM_ACTIVATIONS",
+    "NTK_METHODS",
     "ADFDComparison",
     "GramEvaluator",
     "JacobianMethod",
@@ -47,6 +51,7 @@ __all__ = [
     "PinnSpec",
     "RandomFeatures",
     "RankRule",
+    "ResidualNTK",
     "activation_derivative",
     "ad_matrix",
     "compare_ad_fd",
@@ -57,14 +62,19 @@ __all__ = [
     "gram_matrix",
     "init_two_layer",
     "kernel_spectrum",
+    "layerwise_supported",
+    "layerwise_theta",
     "model_jacobian",
     "model_residual",
+    "output_ntk",
     "partial_jacobians",
     "partial_ranks",
     "patch_indices",
     "pinn_loss",
     "proposition2_bound",
+    "recipe_theta",
     "residual_jacobian",
+    "residual_ntk",
     "sample_features",
     "system_matrix_ad",
     "system_matrix_fd",

@@ -1,0 +1,275 @@
+"""Paper 002's one-dimensional boundary value problems as data: multiscale elliptic, two-scale, Fourier.
+
+All problems live on ``(-pi, pi)`` with homogeneous Dirichlet data (the paper's choice throughout) and
+are solved by the PINN loss (8) of paper 002 (``002_bb7ccc67e915810c.txt``)::
+
+    L(theta) = 1/N_c sum_i 1/2 |L u(x_i) - f(x_i)|^2 + lam/N_b sum_i 1/2 |u(s_i) - g(s_i)|^2
+
+with ``L`` a :class:`rankscope.operators.differential.DifferentialOperator`:
+
+- eq. (15)/(16): ``-(a(x/eps) u')'`` with the one-periodic ``a(y) = 1/(2.1 + 2 sin 2 pi y)`` of Sec. 4.1
+  (:func:`multiscale_bvp`, the NTK experiments);
+- eq. (27): the Poisson problem ``-u'' = 4 sin 2x + (1/eps) sin(x/eps)`` solved by the two-scale
+  function ``u^eps`` of eq. (26) (:func:`two_scale_poisson`);
+- eq. (28): the Darcy problem ``-(a(x/eps) u')' = f^eps`` with ``a(x/eps) = 1/(2.1 + 2 sin(x/eps))``
+  (note: ``sin(x/eps)``, not ``sin(2 pi x/eps)``; appendix D's forcing is exact for this one, checked in
+  the tests by autodiff of ``u^eps``) and ``f^eps = g^eps/h^eps`` of appendix D (:func:`two_scale_darcy`);
+- eq. (4): ``-u'' = sin x + sin 5x + sin 15x + sin 55x`` with ``lam = 80`` (:func:`frequency_bvp`).
+
+Coefficients, forcings and exact solutions take ``torch`` tensors or numpy arrays (elementwise).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rankscope.operators.differential import DifferentialOperator, divergence_form, negative_laplacian
+
+__all__ = [
+    "FREQUENCIES",
+    "DirichletBVP1D",
+    "darcy_coefficient",
+    "darcy_forcing",
+    "frequency_bvp",
+    "frequency_forcing",
+    "frequency_solution",
+    "multiscale_bvp",
+    "periodic_coefficient",
+    "periodic_coefficient_derivative",
+    "poisson_forcing",
+    "two_scale_darcy",
+    "two_scale_poisson",
+    "two_scale_solution",
+]
+
+#: The frequencies of the forcing of paper 002 eq. (4).
+FREQUENCIES = (1, 5, 15, 55)
+
+
+def _lib(x: Any) -> Any:
+    return torch if isinstance(x, torch.Tensor) else np
+
+
+def _col(x: torch.Tensor) -> torch.Tensor:
+    """The first coordinate of points ``(N, 1)`` (or a plain ``(N,)`` vector)."""
+    return x[:, 0] if x.ndim == 2 else x
+
+
+def periodic_coefficient(y: Any) -> Any:
+    """``a(y) = 1/(2.1 + 2 sin(2 pi y))``: the one-periodic coefficient of paper 002 Sec. 4.1 (Fig. 2).
+
+    Example:
+        >>> float(periodic_coefficient(np.array([0.0]))[0])
+        0.47619047619047616
+    """
+    m = _lib(y)
+    return 1.0 / (2.1 + 2.0 * m.sin(2.0 * math.pi * y))
+
+
+def periodic_coefficient_derivative(y: Any) -> Any:
+    """``a'(y) = -4 pi cos(2 pi y) / (2.1 + 2 sin(2 pi y))^2`` (for the explicit form of eq. 16)."""
+    m = _lib(y)
+    return -4.0 * math.pi * m.cos(2.0 * math.pi * y) / (2.1 + 2.0 * m.sin(2.0 * math.pi * y)) ** 2
+
+
+def darcy_coefficient(y: Any) -> Any:
+    """``a(y) = 1/(2.1 + 2 sin y)``: the coefficient of the Darcy problem, paper 002 eq. (28)."""
+    m = _lib(y)
+    return 1.0 / (2.1 + 2.0 * m.sin(y))
+
+
+def two_scale_solution(x: Any, eps: float) -> Any:
+    """``u^eps(x) = sin 2x + eps sin(x/eps) - (eps/pi) sin(pi/eps) x``, paper 002 eq. (26).
+
+    Zero at ``x = +-pi``. Example:
+        >>> abs(float(two_scale_solution(np.array([np.pi]), 1 / 32)[0])) < 1e-12
+        True
+    """
+    m = _lib(x)
+    return m.sin(2.0 * x) + eps * m.sin(x / eps) - (eps / math.pi) * math.sin(math.pi / eps) * x
+
+
+def poisson_forcing(x: Any, eps: float) -> Any:
+    """``-u^eps'' = 4 sin 2x + (1/eps) sin(x/eps)``, paper 002 eq. (27)."""
+    m = _lib(x)
+    return 4.0 * m.sin(2.0 * x) + m.sin(x / eps) / eps
+
+
+def darcy_forcing(x: Any, eps: float) -> Any:
+    """``f^eps = g^eps / h^eps`` of paper 002 appendix D, the right-hand side of eq. (28)::
+
+        g = 10 [20 pi + 168 pi eps cos x sin x - 20 (2 pi - 4 pi cos^2 x + eps sin(pi/eps)) cos(x/eps)
+                + (21 pi + 160 pi eps cos x sin x) sin(x/eps)]
+        h = 400 pi eps sin^2(x/eps) + 840 pi eps sin(x/eps) + 441 pi eps
+
+    (``h = 100 pi eps (2.1 + 2 sin(x/eps))^2``.)
+    """
+    m = _lib(x)
+    pi = math.pi
+    c, s = m.cos(x), m.sin(x)
+    sx, cx = m.sin(x / eps), m.cos(x / eps)
+    g = 10.0 * (
+        20 * pi
+        + 168 * pi * eps * c * s
+        - 20 * (2 * pi - 4 * pi * c**2 + eps * math.sin(pi / eps)) * cx
+        + (21 * pi + 160 * pi * eps * c * s) * sx
+    )
+    h = 400 * pi * eps * sx**2 + 840 * pi * eps * sx + 441 * pi * eps
+    return g / h
+
+
+def frequency_forcing(x: Any) -> Any:
+    """``f(x) = sin x + sin 5x + sin 15x + sin 55x``, paper 002 eq. (4)."""
+    m = _lib(x)
+    return sum(m.sin(k * x) for k in FREQUENCIES)
+
+
+def frequency_solution(x: Any) -> Any:
+    """The solution of eq. (4): ``u = sum_k sin(kx)/k^2`` over ``k in (1, 5, 15, 55)``, zero at ``+-pi``."""
+    m = _lib(x)
+    return sum(m.sin(k * x) / k**2 for k in FREQUENCIES)
+
+
+@dataclass(frozen=True)
+class DirichletBVP1D:
+    """``L u = f`` on ``(a, b)``, ``u(a) = g_a``, ``u(b) = g_b``, solved by the PINN loss (8) of paper 002.
+
+    Attributes:
+        name: a label.
+        interval: ``(a, b)``.
+        operator: the linear operator ``L`` (``dim == 1``).
+        forcing: ``f``, maps points ``(N, 1)`` to ``(N,)``.
+        exact: the exact solution (points ``(N, 1)`` to ``(N,)``) or ``None`` when unknown.
+        boundary_values: ``(g_a, g_b)``.
+        lam: the boundary weight ``lambda`` of eq. (8).
+    """
+
+    name: str
+    interval: tuple[float, float]
+    operator: DifferentialOperator
+    forcing: Callable[[torch.Tensor], torch.Tensor]
+    exact: Callable[[torch.Tensor], torch.Tensor] | None = None
+    boundary_values: tuple[float, float] = (0.0, 0.0)
+    lam: float = 1.0
+
+    def collocation(self, n: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """``n`` equispaced interior points ``a + k (b - a)/(n + 1)``, ``k = 1..n``: shape ``(n, 1)``."""
+        if not (isinstance(n, int) and n > 0):
+            raise ValueError(f"n must be a positive integer number of collocation points; got {n!r}")
+        a, b = self.interval
+        return torch.linspace(a, b, n + 2, dtype=torch.float64)[1:-1, None].to(dtype)
+
+    def boundary(self, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """The two boundary points ``[[a], [b]]``."""
+        return torch.tensor([[self.interval[0]], [self.interval[1]]], dtype=dtype)
+
+    def residual(self, model: nn.Module | Callable, x: torch.Tensor) -> torch.Tensor:
+        """``r_pde = L u(x_i) - f(x_i)``, eq. (9): shape ``(N,)``."""
+        return self.operator.apply(model, x) - self.forcing(x)
+
+    def loss_fn(
+        self, x: torch.Tensor, xb: torch.Tensor | None = None
+    ) -> Callable[[nn.Module | Callable], torch.Tensor]:
+        """The loss (8) at collocation points ``x (N_c, 1)`` and boundary points ``xb (N_b, 1)`` (default
+        the two end points), with ``f(x)`` and the boundary data evaluated once."""
+        xb = self.boundary(x.dtype) if xb is None else xb
+        f = self.forcing(x).detach()
+        g = torch.where(
+            xb[:, 0] < 0.5 * (self.interval[0] + self.interval[1]),
+            torch.tensor(self.boundary_values[0], dtype=x.dtype),
+            torch.tensor(self.boundary_values[1], dtype=x.dtype),
+        )
+        lam, nb = float(self.lam), xb.shape[0]
+
+        def loss(model: nn.Module | Callable) -> torch.Tensor:
+            r = self.operator.apply(model, x) - f
+            rb = model(xb).reshape(-1) - g
+            return 0.5 * (r**2).mean() + lam / nb * 0.5 * (rb**2).sum()
+
+        return loss
+
+
+def _x(fn: Callable[[Any], Any]) -> Callable[[torch.Tensor], torch.Tensor]:
+    def g(x: torch.Tensor) -> torch.Tensor:
+        return fn(_col(x))
+
+    return g
+
+
+def multiscale_bvp(
+    eps: float, forcing: Callable[[torch.Tensor], torch.Tensor] | None = None, *, lam: float = 1.0
+) -> DirichletBVP1D:
+    """Eq. (15) on ``(-pi, pi)`` with ``u(+-pi) = 0`` and ``a^eps(x) = a(x/eps)``, ``a`` of
+    :func:`periodic_coefficient`; ``L^eps u = -(a(x/eps) u')'`` as in eq. (16).
+
+    The paper states no forcing for Sec. 4.1 (the NTK does not depend on it); default ``f = 1``.
+    """
+    if not (isinstance(eps, (int, float)) and eps > 0):
+        raise ValueError(f"eps must be a positive number; got {eps!r}")
+
+    def a(x: torch.Tensor) -> torch.Tensor:
+        return periodic_coefficient(_col(x) / eps)
+
+    def one(x: torch.Tensor) -> torch.Tensor:
+        return torch.ones_like(_col(x))
+
+    return DirichletBVP1D(
+        f"multiscale eq. (15), eps={eps:g}",
+        (-math.pi, math.pi),
+        divergence_form(a, 1),
+        forcing or one,
+        None,
+        lam=lam,
+    )
+
+
+def two_scale_poisson(eps: float = 1 / 32, *, lam: float = 2.0) -> DirichletBVP1D:
+    """Eq. (27): ``-u'' = 4 sin 2x + sin(x/eps)/eps`` on ``(-pi, pi)``, exact ``u^eps`` of eq. (26).
+
+    ``lam = 2`` makes eq. (8) the loss of Sec. 4.2 (``... + 1/2 (u(-pi)^2 + u(pi)^2)``).
+    """
+    return DirichletBVP1D(
+        f"two-scale Poisson eq. (27), eps={eps:g}",
+        (-math.pi, math.pi),
+        negative_laplacian(1),
+        _x(lambda t: poisson_forcing(t, eps)),
+        _x(lambda t: two_scale_solution(t, eps)),
+        lam=lam,
+    )
+
+
+def two_scale_darcy(eps: float = 1 / 32, *, lam: float = 2.0) -> DirichletBVP1D:
+    """Eq. (28): ``-(a(x/eps) u')' = f^eps`` with ``a(y) = 1/(2.1 + 2 sin y)`` and appendix D's forcing;
+    exact ``u^eps`` of eq. (26). ``lam = 2`` as in :func:`two_scale_poisson`."""
+
+    def a(x: torch.Tensor) -> torch.Tensor:
+        return darcy_coefficient(_col(x) / eps)
+
+    return DirichletBVP1D(
+        f"two-scale Darcy eq. (28), eps={eps:g}",
+        (-math.pi, math.pi),
+        divergence_form(a, 1),
+        _x(lambda t: darcy_forcing(t, eps)),
+        _x(lambda t: two_scale_solution(t, eps)),
+        lam=lam,
+    )
+
+
+def frequency_bvp(*, lam: float = 80.0) -> DirichletBVP1D:
+    """Eq. (4)-(5): ``-u'' = sin x + sin 5x + sin 15x + sin 55x`` on ``(-pi, pi)``, ``u(+-pi) = 0``,
+    boundary weight ``lam = 80`` (Sec. 2)."""
+    return DirichletBVP1D(
+        "frequency principle eq. (4)",
+        (-math.pi, math.pi),
+        negative_laplacian(1),
+        _x(frequency_forcing),
+        _x(frequency_solution),
+        lam=lam,
+    )

@@ -1,0 +1,140 @@
+"""Experiments ``ntk-scaling`` (paper 002 Fig. 2) and ``ntk-spectrum`` (Fig. 3)."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from rankscope.experiments import run_experiment
+from rankscope.experiments.base import resolve_config
+from rankscope.experiments.paper002_ntk import (
+    NtkScaling,
+    NtkSpectrum,
+    loglog_slope,
+    normal_mlp,
+    scaling_checks,
+    spectrum_checks,
+    spectrum_summary,
+)
+from rankscope.matrices.ntk import residual_ntk
+from rankscope.problems.multiscale import multiscale_bvp
+from rankscope.store import RunDir
+
+SCALING_TINY = {
+    "eps_inverse": [10, 20, 40],
+    "width": 6,
+    "deep_depth": 2,
+    "collocation_points": 24,
+    "train_steps": 12,
+    "every": 4,
+    "checkpoint_every": 5,
+}
+SPECTRUM_TINY = {"width": 6, "collocation_points": 20, "train_steps": 10, "every": 5, "checkpoint_every": 4}
+
+
+def test_loglog_slope():
+    eps = np.array([0.1, 0.05, 0.02])
+    assert loglog_slope(eps, 3.0 * eps**-2) == pytest.approx(-2.0)
+    assert loglog_slope(eps, 7.0 + 0 * eps) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="at least two points"):
+        loglog_slope([0.1], [1.0])
+
+
+def test_normal_mlp_draws_standard_normal_parameters():
+    net = normal_mlp(400, 1, seed=3)
+    p = torch.cat([q.detach().reshape(-1) for q in net.parameters()])
+    assert p.numel() == 400 * 3 + 1
+    assert abs(float(p.mean())) < 0.1 and abs(float(p.std()) - 1.0) < 0.05
+    torch.testing.assert_close(
+        p, torch.cat([q.detach().reshape(-1) for q in normal_mlp(400, 1, 3).parameters()])
+    )
+
+
+def test_k_uu_of_a_one_layer_network_scales_as_eps_minus_2_for_small_eps():
+    # Thm 3.2 independent of the experiment code: the (1/eps) a'(x/eps) u' term of eq. (16) dominates
+    net = normal_mlp(10, 1, seed=0)
+    x = torch.linspace(-3, 3, 40)[:, None]
+    norms = [residual_ntk(net, multiscale_bvp(1 / e).operator, x).frobenius("uu") for e in (200, 400, 800)]
+    assert loglog_slope([1 / 200, 1 / 400, 1 / 800], norms) == pytest.approx(-2.0, abs=0.15)
+
+
+def test_scaling_checks_hold_and_fail():
+    cfg = resolve_config(NtkScaling(), "quick")
+    eps = np.array([0.1, 0.05, 0.025])
+    good = {"init/L1": {"frob_uu": 5 * eps**-2, "rho_bb": np.full(3, 4.0)}}
+    assert all(c.holds for c in scaling_checks(cfg, eps, good))
+    bad = {"init/L1": {"frob_uu": 5 * eps**-1, "rho_bb": 4.0 * eps**-1}}
+    checks = scaling_checks(cfg, eps, bad)
+    assert [c.holds for c in checks] == [False, False]
+    assert "slope -1.000" in checks[0].ours
+
+
+def test_spectrum_checks_hold_and_fail():
+    cfg = resolve_config(NtkSpectrum(), "quick")
+    few = np.r_[[100.0, 50.0, 10.0], np.full(100, 1e-5), np.zeros(50)]
+    one = np.r_[[100.0, 2.0], np.full(101, 1e-6), np.zeros(50)]
+    s_few, s_one = spectrum_summary(few, 103, cfg), spectrum_summary(one, 103, cfg)
+    assert s_few["n_large"] == 3 and s_one["ratio_1_2"] == pytest.approx(50.0)
+    assert s_few["ratio_max_min_nonzero"] == pytest.approx(1e7) and s_few["numerical_rank"] == 103
+    assert [c.holds for c in spectrum_checks(cfg, s_few, s_one)] == [True, True, True]
+    flat = np.linspace(100.0, 1.0, 153)
+    s_flat = spectrum_summary(flat, 103, cfg)
+    assert [c.holds for c in spectrum_checks(cfg, s_flat, s_flat)] == [False, False, False]
+
+
+def test_scaling_tiny_run_and_resume(tmp_path):
+    run_experiment("ntk-scaling", "quick", tmp_path / "r", SCALING_TINY)
+    run = tmp_path / "r"
+    assert (run / "figures/ntk_scaling.png").is_file()
+    summary = json.loads((run / "summary.json").read_text())
+    assert len(summary["checks"]) == 8  # 4 (phase, depth) x (slope, flat K_bb)
+    a = np.load(run / "arrays.npz")
+    assert a["init/L1/top_uu"].shape == (3, 3) and a["trained/L2/frob_uu"].shape == (3,)
+    assert np.all(np.diff(a["init/L1/top_uu"], axis=1) <= 0)
+    assert set(summary["measures"]["slope_frob_uu"]) == {
+        "init/L1",
+        "init/L2",
+        "trained/L1",
+        "trained/L2",
+        "normal/L2",
+    }
+
+    class Kill(Exception):
+        pass
+
+    def killer(label, done, total):
+        if label == "L2/20" and done == 7:
+            raise Kill
+
+    with pytest.raises(Kill):
+        run_experiment("ntk-scaling", "quick", tmp_path / "k", SCALING_TINY, progress=killer)
+    run_experiment("ntk-scaling", "quick", tmp_path / "k", SCALING_TINY, resume=True)
+    ra, rb = RunDir(run).read_metrics(), RunDir(tmp_path / "k").read_metrics()
+    assert [(r["run"], r["iter"], r["loss"]) for r in ra] == [(r["run"], r["iter"], r["loss"]) for r in rb]
+    np.testing.assert_array_equal(
+        a["trained/L2/frob_uu"], np.load(tmp_path / "k" / "arrays.npz")["trained/L2/frob_uu"]
+    )
+
+
+def test_spectrum_tiny_run(tmp_path):
+    run_experiment("ntk-spectrum", "quick", tmp_path / "s", SPECTRUM_TINY)
+    run = tmp_path / "s"
+    assert (run / "figures/ntk_spectrum.png").is_file()
+    a = np.load(run / "arrays.npz")
+    assert a["init/eigenvalues"].shape == (22,) and np.all(np.diff(a["trained/eigenvalues"]) <= 0)
+    summary = json.loads((run / "summary.json").read_text())
+    assert [c["name"] for c in summary["checks"]] == [
+        "at initialisation: a handful of large eigenvalues, the rest near zero",
+        "after training: one dominant eigenvalue",
+        "stiff: lambda_max / lambda_min is large",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ntk-scaling", "ntk-spectrum"])
+def test_quick_preset_checks_hold(tmp_path, name):
+    run_experiment(name, "quick", tmp_path / name)
+    summary = json.loads((tmp_path / name / "summary.json").read_text())
+    failed = [c for c in summary["checks"] if not c["holds"]]
+    assert summary["checks"] and not failed, failed
