@@ -328,7 +328,12 @@ class FrequencyConfig:
     activation: str = "tanh"
     collocation_points: int = 512
     lam: float = 80.0
-    stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
+    # the start of appendix A's schedule (the paper preset runs all of it: 56,100 steps)
+    stages: tuple[tuple[str, int, float], ...] = (
+        ("adam", 100, 1e-2),
+        ("adam", 1000, 1e-3),
+        ("adam", 4900, 1e-4),
+    )
     dft_points: int = 512
     every: int = 10
     window: int = 50  # rolling average over this many records (appendix A: 50 values)

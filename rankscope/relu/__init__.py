@@ -8,6 +8,8 @@ from rankscope.relu.analysis import (
     loglog_slope,
     offdiagonal_ranks,
 )
+from rankscope.relu.cg import CGResult, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
+from rankscope.relu.hss import HSSCholesky, HSSPreconditioner, hss_cholesky
 from rankscope.relu.matrices import (
     QuadratureError,
     heaviside_matrix,
@@ -18,6 +20,7 @@ from rankscope.relu.matrices import (
     quadrature_error,
 )
 from rankscope.relu.neurons import ShallowReLU, random_breakpoints_1d, random_neurons, uniform_breakpoints_1d
+from rankscope.relu.ordering import hyperplane_ordering
 from rankscope.relu.solve1d import (
     ReluHeavisideSolver1D,
     ReluMassSolver1D,
@@ -27,6 +30,9 @@ from rankscope.relu.solve1d import (
 )
 
 __all__ = [
+    "CGResult",
+    "HSSCholesky",
+    "HSSPreconditioner",
     "OffDiagonalRanks",
     "QuadratureError",
     "ReluHeavisideSolver1D",
@@ -34,15 +40,21 @@ __all__ = [
     "ShallowReLU",
     "a_norm",
     "backward_error",
+    "basis_change_preconditioner",
     "eigenvector_sign_changes",
     "extreme_eigenvalues",
+    "hat_basis_1d",
     "heaviside_matrix",
+    "hss_cholesky",
+    "hyperplane_ordering",
+    "jacobi",
     "layer_gauss_newton",
     "load_vector",
     "loglog_slope",
     "mass_matrix",
     "neuron_report_1d",
     "offdiagonal_ranks",
+    "pcg",
     "quadrature_error",
     "random_breakpoints_1d",
     "random_neurons",
