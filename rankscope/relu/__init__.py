@@ -21,6 +21,19 @@ from rankscope.relu.matrices import (
 )
 from rankscope.relu.neurons import ShallowReLU, random_breakpoints_1d, random_neurons, uniform_breakpoints_1d
 from rankscope.relu.ordering import hyperplane_ordering
+from rankscope.relu.sggn import (
+    FixedRule,
+    SgGNOptions,
+    SgGNRecord,
+    SgGNResult,
+    SplitGaussRule1D,
+    gauss_newton_direction,
+    layer_gn_matrix,
+    linear_step,
+    sggn_fit,
+    sggn_iterations,
+)
+from rankscope.relu.sggn import gradient as sggn_gradient
 from rankscope.relu.solve1d import (
     ReluHeavisideSolver1D,
     ReluMassSolver1D,
@@ -28,30 +41,48 @@ from rankscope.relu.solve1d import (
     backward_error,
     relative_residual,
 )
+from rankscope.relu.targets import (
+    Target,
+    line_discontinuity_2d,
+    multi_frequency,
+    step_function,
+    transition_layer,
+)
 
 __all__ = [
     "CGResult",
+    "FixedRule",
     "HSSCholesky",
     "HSSPreconditioner",
     "OffDiagonalRanks",
     "QuadratureError",
     "ReluHeavisideSolver1D",
     "ReluMassSolver1D",
+    "SgGNOptions",
+    "SgGNRecord",
+    "SgGNResult",
     "ShallowReLU",
+    "SplitGaussRule1D",
+    "Target",
     "a_norm",
     "backward_error",
     "basis_change_preconditioner",
     "eigenvector_sign_changes",
     "extreme_eigenvalues",
+    "gauss_newton_direction",
     "hat_basis_1d",
     "heaviside_matrix",
     "hss_cholesky",
     "hyperplane_ordering",
     "jacobi",
     "layer_gauss_newton",
+    "layer_gn_matrix",
+    "line_discontinuity_2d",
+    "linear_step",
     "load_vector",
     "loglog_slope",
     "mass_matrix",
+    "multi_frequency",
     "neuron_report_1d",
     "offdiagonal_ranks",
     "pcg",
@@ -59,5 +90,10 @@ __all__ = [
     "random_breakpoints_1d",
     "random_neurons",
     "relative_residual",
+    "sggn_fit",
+    "sggn_gradient",
+    "sggn_iterations",
+    "step_function",
+    "transition_layer",
     "uniform_breakpoints_1d",
 ]

@@ -1,0 +1,186 @@
+"""SgGN (rankscope.relu.sggn; sggn-notes.md): gradient formula, linear step, GN step, c_i = 0, errors."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from rankscope.relu.neurons import ShallowReLU, uniform_breakpoints_1d
+from rankscope.relu.sggn import (
+    FixedRule,
+    SgGNOptions,
+    SplitGaussRule1D,
+    breakpoints_1d,
+    gauss_newton_direction,
+    gradient,
+    layer_gn_matrix,
+    linear_step,
+    quadrature_loss,
+    quadrature_loss_torch,
+    sggn_fit,
+    sggn_iterations,
+)
+from rankscope.relu.targets import line_discontinuity_2d, multi_frequency, step_function
+from rankscope.sampling import Interval, gauss_legendre
+
+
+def _net_1d(seed=0, n=5):
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0.05, 0.95, n))
+    s = np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * rng.uniform(0.5, 2.0, n)
+    return s[:, None], -s * t, rng.standard_normal(n)
+
+
+def test_split_rule_integrates_relu_products_exactly():
+    # int_0^1 relu(x - a) relu(b - x) dx = (b - a)^3 / 6 for a < b (closed form)
+    rule = SplitGaussRule1D(Interval(0.0, 1.0), panels=3, order=2)
+    w, b = np.array([[1.0], [-1.0]]), np.array([-0.213, 0.871])
+    x, wq = rule(w, b)
+    phi = np.maximum(x @ w.T + b, 0)
+    assert wq @ (phi[:, 0] * phi[:, 1]) == pytest.approx((0.871 - 0.213) ** 3 / 6, rel=1e-13)
+    assert wq.sum() == pytest.approx(1.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("case", ["1d", "2d"])
+def test_gradient_formula_matches_torch_autograd_and_finite_differences(case):
+    if case == "1d":
+        u = step_function(0.4)
+        w, b, c = _net_1d()
+        rule = SplitGaussRule1D(u.domain, 16, 4, u.breaks)
+    else:
+        u = line_discontinuity_2d()
+        rng = np.random.default_rng(1)
+        w = rng.standard_normal((4, 2))
+        b = -np.sum(w * rng.uniform(0.2, 0.8, (4, 2)), axis=1)
+        c = rng.standard_normal(4)
+        rule = FixedRule(gauss_legendre(u.domain, 3, panels=12))
+    gw, gb = gradient(w, b, c, u, rule)
+    tw, tb, tc = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (w, b, c))
+    quadrature_loss_torch(tw, tb, tc, u, rule).backward()
+    np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-12, atol=1e-14)
+    if case == "1d":
+        # the split rule moves its nodes with the breakpoints; the formula is still the exact derivative
+        h = 1e-6
+        for i in range(w.shape[0]):
+            db = np.zeros_like(b)
+            db[i] = h
+            fd = (quadrature_loss(w, b + db, c, u, rule) - quadrature_loss(w, b - db, c, u, rule)) / (2 * h)
+            assert fd == pytest.approx(gb[i], rel=1e-6, abs=1e-9)
+
+
+def test_linear_step_is_the_l2_projection():
+    u = multi_frequency()
+    w, b, _ = _net_1d(2, 8)
+    rule = SplitGaussRule1D(u.domain, 64, 6, u.breaks)
+    x, wq = rule(w, b)
+    c, info = linear_step(x, wq, w, b, u(x))
+    assert info.cholesky and info.min_eig > 0
+    phi = np.maximum(x @ w.T + b, 0)
+    residual = phi @ c - u(x)
+    # <v - u, relu_i> = 0 for every i, relative to <u, relu_i>
+    assert np.max(np.abs(phi.T @ (wq * residual))) < 1e-10 * np.max(np.abs(phi.T @ (wq * u(x))))
+    # and no other c does better (perturbations increase J)
+    rng = np.random.default_rng(0)
+    j0 = quadrature_loss(w, b, c, u, rule)
+    for _ in range(5):
+        assert quadrature_loss(w, b, c + 1e-3 * rng.standard_normal(c.shape), u, rule) > j0
+
+
+def test_structured_mass_solver_agrees_with_the_dense_solve():
+    pytest.importorskip("rankscope.relu.solve1d")
+    u = step_function(0.4)
+    net = uniform_breakpoints_1d(12, (0.0, 1.0), signs="mixed")
+    w, b = np.array(net.weights), np.array(net.biases)
+    x, wq = SplitGaussRule1D(u.domain, 32, 4, u.breaks)(w, b)
+    c_dense, _ = linear_step(x, wq, w, b, u(x))
+    c_fast, info = linear_step(x, wq, w, b, u(x), mass_solver="structured", domain=u.domain)
+    np.testing.assert_allclose(c_fast, c_dense, rtol=1e-7, atol=1e-7 * np.max(np.abs(c_dense)))
+    assert info.cholesky
+
+
+def test_gauss_newton_step_reduces_the_loss():
+    u = step_function(0.4)
+    w, b, _ = _net_1d(3, 6)
+    rule = SplitGaussRule1D(u.domain, 32, 4, u.breaks)
+    x, wq = rule(w, b)
+    c, _ = linear_step(x, wq, w, b, u(x))
+    r = np.maximum(x @ w.T + b, 0) @ c - u(x)
+    delta, slope, info = gauss_newton_direction(x, wq, w, b, c, r)
+    assert info.cholesky and info.min_eig > 0
+    assert slope < 0
+    gw, gb = gradient(w, b, c, u, rule)
+    assert np.sum(gw * delta[:, :1]) + np.sum(gb * delta[:, 1]) == pytest.approx(slope, rel=1e-10)
+    j0 = quadrature_loss(w, b, c, u, rule)
+    assert quadrature_loss(w + 1e-3 * delta[:, :1], b + 1e-3 * delta[:, 1], c, u, rule) < j0
+    recs = list(sggn_iterations(w, b, u, rule, SgGNOptions(iterations=3), domain=u.domain))
+    assert [r.iteration for r in recs] == [0, 1, 2, 3]
+    assert all(r2.loss < r1.loss for r1, r2 in itertools.pairwise(recs))
+
+
+def test_neurons_with_zero_coefficient_are_unchanged_and_keep_the_system_regular():
+    u = step_function(0.4)
+    w, b, c = _net_1d(4, 4)
+    # duplicate neuron 0 with c = 0: Hhat over all neurons is singular, the SgGN system is not
+    w2, b2, c2 = np.vstack([w, w[:1]]), np.append(b, b[0]), np.append(c, 0.0)
+    c2[2] = 0.0
+    x, wq = SplitGaussRule1D(u.domain, 16, 4, u.breaks)(w2, b2)
+    full = layer_gn_matrix(x, wq, w2, b2)
+    assert np.linalg.eigvalsh(full)[0] < 1e-12 * np.linalg.eigvalsh(full)[-1]
+    r = np.maximum(x @ w2.T + b2, 0) @ c2 - u(x)
+    delta, _, info = gauss_newton_direction(x, wq, w2, b2, c2, r)
+    assert info.cholesky and info.size == 2 * 3 and info.min_eig > 0
+    assert np.all(delta[[2, 4]] == 0) and np.all(np.isfinite(delta))
+    assert np.all(np.any(delta[[0, 1, 3]] != 0, axis=1))
+
+
+def test_dead_neuron_gets_zero_coefficient_and_a_regular_mass_matrix():
+    u = step_function(0.4)
+    w = np.array([[1.0], [-1.0], [1.0]])
+    b = np.array([-0.3, 0.6, -2.0])  # neuron 2: breakpoint 2 > 1, zero on [0, 1]
+    x, wq = SplitGaussRule1D(u.domain, 16, 4, u.breaks)(w, b)
+    c, info = linear_step(x, wq, w, b, u(x))
+    assert c[2] == 0 and info.cholesky and info.size == 2
+
+
+def test_a_breakpoint_converges_onto_the_step_discontinuity():
+    u = step_function(0.3)
+    net = uniform_breakpoints_1d(4, (0.0, 1.0), signs="mixed")  # breakpoints 1/8, 3/8, 5/8, 7/8
+    res = sggn_fit(
+        net, None, u, SplitGaussRule1D(u.domain, 32, 4, u.breaks), SgGNOptions(iterations=30), domain=u.domain
+    )
+    t0 = net.breakpoints()
+    t = breakpoints_1d(res.weights, res.biases)
+    assert np.min(np.abs(t0 - 0.3)) == pytest.approx(0.075)
+    assert np.min(np.abs(t - 0.3)) < 1e-3
+    assert res.records[-1].rel_error < 0.1 * res.records[0].rel_error
+    # the safeguards: hyperplanes stay inside the domain, orientations never flip, |w_i| = 1
+    for r in res.records:
+        tb = breakpoints_1d(r.weights, r.biases)
+        assert np.all((tb > 0) & (tb < 1))
+        np.testing.assert_array_equal(np.sign(r.weights), np.sign(net.weights))
+        np.testing.assert_allclose(np.abs(r.weights), 1.0, rtol=1e-15)
+
+
+def test_bad_input_errors_name_the_argument():
+    u = step_function(0.4)
+    rule = SplitGaussRule1D(u.domain, 8, 2)
+    w, b = np.array([[1.0]]), np.array([-0.5])
+    with pytest.raises(TypeError, match="target must be callable"):
+        list(sggn_iterations(w, b, [0.0, 1.0], rule))
+    with pytest.raises(ValueError, match=r"n \(the number of neurons\) must be >= 1"):
+        list(sggn_iterations(np.zeros((0, 1)), np.zeros(0), u, rule))
+    with pytest.raises(ValueError, match="biases must have shape"):
+        list(sggn_iterations(w, np.zeros(2), u, rule))
+    with pytest.raises(FloatingPointError, match="loss J is not finite"):
+        list(sggn_iterations(w, b, lambda x: np.full(len(x), np.nan), rule))
+    with pytest.raises(ValueError, match="mass_solver must be one of"):
+        SgGNOptions(mass_solver="cg")
+    with pytest.raises(ValueError, match="iterations must be an int >= 0"):
+        SgGNOptions(iterations=-1)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        uniform_breakpoints_1d(0)
+    with pytest.raises(TypeError, match="domain must be an Interval"):
+        SplitGaussRule1D((0.0, 1.0))
+    assert isinstance(ShallowReLU(w, b), ShallowReLU)
