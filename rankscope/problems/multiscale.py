@@ -30,7 +30,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from rankscope.operators.differential import DifferentialOperator, divergence_form, negative_laplacian
+from rankscope.operators.differential import (
+    DifferentialOperator,
+    check_points,
+    divergence_form,
+    negative_laplacian,
+)
 
 __all__ = [
     "FREQUENCIES",
@@ -170,8 +175,24 @@ class DirichletBVP1D:
         """The two boundary points ``[[a], [b]]``."""
         return torch.tensor([[self.interval[0]], [self.interval[1]]], dtype=dtype)
 
+    def check_inside(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        """``x`` as ``(N, 1)`` points, or a ValueError naming ``name`` if any lies outside the interval."""
+        x = check_points(name, x, 1)
+        a, b = self.interval
+        # slack of a few ulps: the end points rounded to float32 may land just outside
+        slack = 4 * torch.finfo(x.dtype).eps * max(abs(a), abs(b), 1.0)
+        outside = ((x[:, 0] < a - slack) | (x[:, 0] > b + slack)).nonzero().flatten()
+        if outside.numel():
+            first = outside[:5].tolist()
+            raise ValueError(
+                f"{name} must lie in the problem's interval [{a:g}, {b:g}]; {outside.numel()} points do not, "
+                f"e.g. rows {first} with values {x[first, 0].tolist()}"
+            )
+        return x
+
     def residual(self, model: nn.Module | Callable, x: torch.Tensor) -> torch.Tensor:
         """``r_pde = L u(x_i) - f(x_i)``, eq. (9): shape ``(N,)``."""
+        x = self.check_inside("x", x)
         return self.operator.apply(model, x) - self.forcing(x)
 
     def loss_fn(
@@ -179,7 +200,8 @@ class DirichletBVP1D:
     ) -> Callable[[nn.Module | Callable], torch.Tensor]:
         """The loss (8) at collocation points ``x (N_c, 1)`` and boundary points ``xb (N_b, 1)`` (default
         the two end points), with ``f(x)`` and the boundary data evaluated once."""
-        xb = self.boundary(x.dtype) if xb is None else xb
+        x = self.check_inside("x", x)
+        xb = self.boundary(x.dtype) if xb is None else self.check_inside("xb", xb)
         f = self.forcing(x).detach()
         g = torch.where(
             xb[:, 0] < 0.5 * (self.interval[0] + self.interval[1]),

@@ -163,3 +163,25 @@ def test_errors_name_the_argument():
         frequency_bvp().collocation(0)
     with pytest.raises(ValueError, match="eps must be a positive number; got -1"):
         multiscale_bvp(-1)
+
+
+def test_points_outside_the_interval_are_rejected_by_name():
+    from rankscope.nets import MLP
+    from rankscope.problems.multiscale import multiscale_bvp
+
+    p = multiscale_bvp(0.1)
+    net = MLP(1, 4, 1, seed=0)
+    with pytest.raises(ValueError, match=r"x must lie in the problem's interval .* rows \[1\]"):
+        p.residual(net, torch.tensor([[0.0], [10.0]]))
+    with pytest.raises(ValueError, match="xb must lie in the problem's interval"):
+        p.loss_fn(torch.zeros(3, 1), torch.tensor([[-4.0]]))
+    assert p.residual(net, p.collocation(8)).shape == (8,)
+
+
+def test_end_points_rounded_to_float32_are_inside():
+    from rankscope.problems.multiscale import multiscale_bvp
+
+    p = multiscale_bvp(0.1)
+    xb = p.boundary(torch.float32)  # float32(pi) > pi
+    assert p.check_inside("xb", xb).shape == (2, 1)
+    p.loss_fn(p.collocation(8), xb)
