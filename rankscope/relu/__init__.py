@@ -35,6 +35,7 @@ from rankscope.relu.sggn import (
 )
 from rankscope.relu.sggn import gradient as sggn_gradient
 from rankscope.relu.solve1d import (
+    IllConditionedWarning,
     ReluHeavisideSolver1D,
     ReluMassSolver1D,
     a_norm,
@@ -54,6 +55,7 @@ __all__ = [
     "FixedRule",
     "HSSCholesky",
     "HSSPreconditioner",
+    "IllConditionedWarning",
     "OffDiagonalRanks",
     "QuadratureError",
     "ReluHeavisideSolver1D",

@@ -55,7 +55,9 @@ from rankscope._checks import _to_numpy, check_nonnegative, describe
 from rankscope.relu.neurons import ShallowReLU, _indices_text
 from rankscope.sampling.domains import as_box
 
-__all__ = ["ReluHeavisideSolver1D", "ReluMassSolver1D", "a_norm", "backward_error", "relative_residual"]
+__all__ = [
+    "IllConditionedWarning",
+    "ReluHeavisideSolver1D", "ReluMassSolver1D", "a_norm", "backward_error", "relative_residual"]
 
 
 def _rev_cumsum(x: np.ndarray) -> np.ndarray:
@@ -655,25 +657,35 @@ class _Solver1D(LinearOperator):
         self.last_residual = float(np.linalg.norm(r)) / fnorm if fnorm > 0 else 0.0
         denom = self.norm_inf * float(np.max(np.abs(cs))) + float(np.max(np.abs(fs)))
         self.last_backward_error = float(np.max(np.abs(r))) / denom if denom > 0 else 0.0
-        # The relative residual is checked too: with near-duplicate breakpoints |c| grows so large that
-        # the backward error stays tiny while ||f - A c|| / ||f|| (what a user fits by) does not.
-        if not (
-            self.last_backward_error <= self.warn_backward_error and self.last_residual <= self.warn_residual
-        ):
+        # A large backward error means the solver failed. A tiny backward error with a large relative
+        # residual means the system is singular to working precision (near-duplicate breakpoints: |c|
+        # grows until ||f - A c|| / ||f||, what a user fits by, is poor even for a backward-stable solve).
+        where = f"(n = {self.shape[0]}, mixed signs: {bool(np.ptp(self.signs) > 0)})"
+        if not self.last_backward_error <= self.warn_backward_error:
             warnings.warn(
                 f"{type(self).__name__}.solve: backward error {self.last_backward_error:.3e} (limit "
                 f"warn_backward_error={self.warn_backward_error:g}), relative residual "
-                f"{self.last_residual:.3e} (limit warn_residual={self.warn_residual:g}) "
-                f"(n = {self.shape[0]}, mixed signs: {bool(np.ptp(self.signs) > 0)}); the structured "
-                "solve is inaccurate here (typically a "
-                "strongly graded mesh: tiny gaps between breakpoints; a larger merge_tol merges them): "
-                "do not trust the result",
+                f"{self.last_residual:.3e} {where}; the structured solve is inaccurate here: do not trust "
+                "the result",
                 RuntimeWarning,
+                stacklevel=2,
+            )
+        elif not self.last_residual <= self.warn_residual:
+            warnings.warn(
+                f"{type(self).__name__}.solve: relative residual {self.last_residual:.3e} (limit "
+                f"warn_residual={self.warn_residual:g}) with backward error {self.last_backward_error:.1e} "
+                f"{where}: the system is singular to working precision (typically tiny gaps between "
+                "breakpoints; a larger merge_tol merges them), so c and the fit are not determined",
+                IllConditionedWarning,
                 stacklevel=2,
             )
         out = np.empty_like(cs)
         out[self._order] = cs
         return out
+
+
+class IllConditionedWarning(RuntimeWarning):
+    """A backward-stable 1D solve whose system is singular to working precision (residual too large)."""
 
 
 class ReluMassSolver1D(_Solver1D):
