@@ -10,6 +10,7 @@ from rankscope.relu.analysis import (
 )
 from rankscope.relu.cg import CGResult, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
 from rankscope.relu.hss import HSSCholesky, HSSPreconditioner, hss_cholesky
+from rankscope.relu.hss_nested import NestedHSS, NestedHSSPreconditioner, hss_nested
 from rankscope.relu.matrices import (
     QuadratureError,
     heaviside_matrix,
@@ -56,6 +57,8 @@ __all__ = [
     "HSSCholesky",
     "HSSPreconditioner",
     "IllConditionedWarning",
+    "NestedHSS",
+    "NestedHSSPreconditioner",
     "OffDiagonalRanks",
     "QuadratureError",
     "ReluHeavisideSolver1D",
@@ -75,6 +78,7 @@ __all__ = [
     "hat_basis_1d",
     "heaviside_matrix",
     "hss_cholesky",
+    "hss_nested",
     "hyperplane_ordering",
     "jacobi",
     "layer_gauss_newton",
