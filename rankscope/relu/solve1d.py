@@ -57,7 +57,12 @@ from rankscope.sampling.domains import as_box
 
 __all__ = [
     "IllConditionedWarning",
-    "ReluHeavisideSolver1D", "ReluMassSolver1D", "a_norm", "backward_error", "relative_residual"]
+    "ReluHeavisideSolver1D",
+    "ReluMassSolver1D",
+    "a_norm",
+    "backward_error",
+    "relative_residual",
+]
 
 
 def _rev_cumsum(x: np.ndarray) -> np.ndarray:
