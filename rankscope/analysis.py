@@ -15,7 +15,14 @@ import numpy as np
 
 from rankscope._checks import as_vector, check_positive_int
 
-__all__ = ["Plateau", "StaircaseStats", "loss_rate_by_rank_growth", "plateaus", "staircase_stats"]
+__all__ = [
+    "Plateau",
+    "StaircaseStats",
+    "loglog_slope",
+    "loss_rate_by_rank_growth",
+    "plateaus",
+    "staircase_stats",
+]
 
 
 @dataclass(frozen=True)
@@ -134,3 +141,23 @@ def loss_rate_by_rank_growth(
         "windows_flat": int((~grow).sum()),
         "spearman": rho,
     }
+
+
+def loglog_slope(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Least-squares slope of ``log y`` against ``log x``: the exponent ``p`` in ``y ~ x^p``.
+
+    Used for every growth-rate check (cond(A) ~ n^4 in paper 003, ||K_uu||_F ~ eps^-2 in paper 002,
+    solver cost ~ n).
+
+    Example:
+        >>> round(loglog_slope([1, 2, 4], [3, 48, 768]), 12)
+        4.0
+    """
+    xs, ys = as_vector("x", x), as_vector("y", y)
+    if xs.shape != ys.shape or xs.size < 2:
+        raise ValueError(
+            f"x and y must have the same length, with at least two points; got {xs.shape} and {ys.shape}"
+        )
+    if np.any(xs <= 0) or np.any(ys <= 0):
+        raise ValueError("x and y must be positive for a log-log slope")
+    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])

@@ -46,6 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rankscope.analysis import loglog_slope
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
 from rankscope.experiments.paper002_pinn import TrainJob, train_jobs
 from rankscope.matrices.ntk import ResidualNTK, residual_ntk
@@ -58,7 +59,6 @@ __all__ = [
     "NtkScalingConfig",
     "NtkSpectrum",
     "NtkSpectrumConfig",
-    "loglog_slope",
     "normal_mlp",
     "ntk_measures",
     "scaling_checks",
@@ -80,19 +80,6 @@ def normal_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> M
 def glorot_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> MLP:
     """An MLP with Glorot-uniform weights and zero biases (output bias included)."""
     return MLP(1, width, depth, act=activation, init="xavier", seed=seed, out_bias=True)
-
-
-def loglog_slope(x: Any, y: Any) -> float:
-    """Least-squares slope of ``log y`` against ``log x``.
-
-    Example:
-        >>> round(loglog_slope([0.1, 0.05, 0.01], [100.0, 400.0, 1e4]), 12)
-        -2.0
-    """
-    lx, ly = np.log(np.asarray(x, dtype=np.float64)), np.log(np.asarray(y, dtype=np.float64))
-    if lx.size < 2:
-        raise ValueError(f"loglog_slope needs at least two points; got {lx.size}")
-    return float(np.polyfit(lx, ly, 1)[0])
 
 
 def ntk_measures(ntk: ResidualNTK) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import scipy.linalg
 import scipy.sparse
 import torch
 
+from rankscope.analysis import loglog_slope
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
 from rankscope.relu.cg import backward_error, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
 from rankscope.relu.hss import HSSPreconditioner, hss_cholesky
@@ -108,7 +109,7 @@ def growth_check(counts: dict[str, list[int]], ns: list[int]) -> tuple[bool, str
 
 def slope_check(ns: list[int], times: list[float], limit: float = 1.3) -> tuple[bool, float]:
     """Log-log least-squares slope of time against n; holds if ``< limit`` (linear cost)."""
-    slope = float(np.polyfit(np.log(ns), np.log(times), 1)[0])
+    slope = loglog_slope(ns, times)
     return slope < limit, slope
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from rankscope._checks import as_matrix, as_vector, check_positive_int, describe
+from rankscope._checks import as_matrix, check_positive_int, describe
+from rankscope.analysis import loglog_slope
 from rankscope.relu.solve1d import IllConditionedWarning
 
 __all__ = [
@@ -26,21 +27,6 @@ __all__ = [
     "loglog_slope",
     "offdiagonal_ranks",
 ]
-
-
-def loglog_slope(x: Any, y: Any) -> float:
-    """Least-squares slope of ``log y`` against ``log x`` (the growth exponent ``p`` in ``y ~ x^p``).
-
-    Example:
-        >>> round(loglog_slope([1, 2, 4], [3, 48, 768]), 12)
-        4.0
-    """
-    xs, ys = as_vector("x", x), as_vector("y", y)
-    if xs.shape != ys.shape or xs.size < 2:
-        raise ValueError(f"x and y must have the same length >= 2; got {xs.shape} and {ys.shape}")
-    if np.any(xs <= 0) or np.any(ys <= 0):
-        raise ValueError("x and y must be positive for a log-log slope")
-    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
 def extreme_eigenvalues(op: LinearOperator, *, tol: float = 1e-6, seed: int = 0) -> tuple[float, float]:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import scipy.linalg
@@ -355,8 +356,18 @@ def hss_cholesky(
     )
 
 
+class Factor(Protocol):
+    """What a preconditioner wraps: a size ``n`` and ``solve(b)`` for ``b`` of shape (n,) or (n, k)."""
+
+    @property
+    def n(self) -> int: ...
+
+    def solve(self, b: np.ndarray) -> np.ndarray: ...
+
+
 class HSSPreconditioner(LinearOperator):
-    """``M^{-1} = A~^{-1}`` of an :class:`HSSCholesky` factor as a ``LinearOperator`` for CG.
+    """``M^{-1} = A~^{-1}`` of a factor (:class:`HSSCholesky`, or anything with ``n`` and ``solve``) as a
+    ``LinearOperator`` for CG.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -366,7 +377,7 @@ class HSSPreconditioner(LinearOperator):
         True
     """
 
-    def __init__(self, factor: HSSCholesky) -> None:
+    def __init__(self, factor: Factor) -> None:
         self.factor = factor
         super().__init__(dtype=np.float64, shape=(factor.n, factor.n))
 

@@ -48,9 +48,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
-from scipy.sparse.linalg import LinearOperator, splu
+from scipy.sparse.linalg import splu
 
 from rankscope._checks import as_matrix, check_nonnegative, check_positive_int, check_symmetric
+from rankscope.relu.hss import HSSPreconditioner
 
 __all__ = ["NestedHSS", "NestedHSSPreconditioner", "hss_nested"]
 
@@ -295,18 +296,8 @@ def _assemble(
     return NestedHSS(perm, level_ranks, float(tol), float(shift), int(pos), lu, ext)
 
 
-class NestedHSSPreconditioner(LinearOperator):
+class NestedHSSPreconditioner(HSSPreconditioner):
     """``M^{-1} = (A_hss + shift I)^{-1}`` of a :class:`NestedHSS` as a ``LinearOperator`` for CG."""
 
     def __init__(self, factor: NestedHSS) -> None:
-        self.factor = factor
-        super().__init__(dtype=np.float64, shape=(factor.n, factor.n))
-
-    def _matvec(self, x: np.ndarray) -> np.ndarray:
-        return self.factor.solve(np.asarray(x).reshape(-1))
-
-    def _matmat(self, x: np.ndarray) -> np.ndarray:
-        return self.factor.solve(np.asarray(x))
-
-    def _adjoint(self) -> NestedHSSPreconditioner:
-        return self
+        super().__init__(factor)

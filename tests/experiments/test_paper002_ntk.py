@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
+from rankscope.analysis import loglog_slope
 from rankscope.experiments import run_experiment
 from rankscope.experiments.base import resolve_config
 from rankscope.experiments.paper002_ntk import (
     NtkScaling,
     NtkSpectrum,
-    loglog_slope,
     normal_mlp,
     scaling_checks,
     spectrum_checks,
