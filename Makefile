@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 RUN    ?= runs/staircase-quick
 
-.PHONY: demo test lint typecheck unit bench paper clean
+.PHONY: demo test test-matrix lint typecheck unit bench paper clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,26 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
+# One pytest-xdist worker per core (each single-threaded, see tests/conftest.py); slowest 15 printed.
+PYTEST_ARGS ?= -n auto --dist worksteal --durations=15
 unit: $(VENV)/.dev
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite under other BLAS/SIMD kernels and thread counts: each line of MATRIX is one environment
+# (OpenBLAS kernel for numpy/scipy, MKL instruction set and ATen SIMD level for torch, thread count).
+# The AVX2 lines are what an AMD EPYC (Zen 2/3) machine runs. See docs/testing.md.
+MATRIX ?= \
+	"OPENBLAS_NUM_THREADS=1" \
+	"OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2" \
+	"OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2" \
+	"OPENBLAS_CORETYPE=Zen MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_NUM_THREADS=2" \
+	"OPENBLAS_CORETYPE=Sandybridge MKL_ENABLE_INSTRUCTIONS=AVX ATEN_CPU_CAPABILITY=default"
+test-matrix: $(VENV)/.dev
+	@for envs in $(MATRIX); do \
+		echo "== $$envs"; \
+		env $$envs $(BIN)/python -c "import threadpoolctl, torch; print('kernels:', [i.get('architecture') for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'], 'torch', torch.backends.cpu.get_cpu_capability())"; \
+		env $$envs $(BIN)/pytest $(PYTEST_ARGS) -p no:cacheprovider || exit 1; \
+	done
 
 # Baselines the benchmarks compare against: DeepXDE (PINN training) and nngeometry (output NTK;
 # --no-deps because it asks for torchvision, which it does not need here and which would pull CUDA).

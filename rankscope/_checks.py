@@ -18,7 +18,9 @@ __all__ = [
     "check_nonnegative",
     "check_positive_int",
     "check_symmetric",
+    "default_rtol",
     "describe",
+    "input_eps",
 ]
 
 
@@ -69,8 +71,59 @@ def as_vector(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def check_symmetric(name: str, matrix: np.ndarray, *, rtol: float = 1e-8) -> np.ndarray:
-    """Check that a square matrix is symmetric to ``rtol`` relative to its largest entry."""
+def input_eps(value: Any) -> float:
+    """Machine epsilon of the floating dtype ``value`` arrived in (float64's for non-float input).
+
+    Looks at the dtype *before* any conversion to float64, so that a float32 torch tensor or numpy
+    array is recognised: its round-off is ~1e-7, not ~1e-16.
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return float(np.finfo(np.float64).eps)
+    try:
+        import torch
+
+        if isinstance(dtype, torch.dtype):
+            if dtype.is_floating_point:
+                return float(torch.finfo(dtype).eps)
+            return float(np.finfo(np.float64).eps)
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        return float(np.finfo(np.float64).eps)
+    if np.issubdtype(np_dtype, np.floating):
+        return float(np.finfo(np_dtype).eps)
+    return float(np.finfo(np.float64).eps)
+
+
+#: Relative symmetry tolerance for float64 input; lower precisions get ``1000 eps`` of their dtype.
+FLOAT64_SYMMETRY_RTOL = 1e-8
+
+
+def default_rtol(value: Any) -> float:
+    """The default relative symmetry tolerance for ``value``: it follows the input dtype.
+
+    ``max(1e-8, min(0.1, 1000 eps))``: 1e-8 for float64 (far above its round-off, far below any
+    real asymmetry), 1.2e-4 for float32 (a Gram matrix ``D^T W D`` formed by a float32 GEMM is
+    symmetric only to ~1e-6 relative), and 0.1 for float16/bfloat16.
+
+    Example:
+        >>> default_rtol(np.zeros(2, dtype=np.float32)) > 1e-5 > default_rtol(np.zeros(2))
+        True
+    """
+    return max(FLOAT64_SYMMETRY_RTOL, min(0.1, 1000.0 * input_eps(value)))
+
+
+def check_symmetric(name: str, matrix: np.ndarray, *, rtol: float | None = None) -> np.ndarray:
+    """Check that a square matrix is symmetric to ``rtol`` relative to its largest entry.
+
+    ``rtol=None`` takes :func:`default_rtol` of ``matrix``'s dtype; pass the tolerance of the
+    *original* input (``default_rtol(original)``) when ``matrix`` was already converted to float64.
+    """
+    if rtol is None:
+        rtol = default_rtol(matrix)
     if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"{name} must be square and symmetric; got shape {matrix.shape}")
     if matrix.size == 0:

@@ -32,5 +32,5 @@ __all__ = [
 
 # Every module in this package other than the infrastructure defines and registers experiments.
 for _info in _pkgutil.iter_modules(__path__):
-    if _info.name not in ("base", "runner") and not _info.name.startswith("_"):
+    if _info.name not in ("base", "checks", "runner") and not _info.name.startswith("_"):
         _importlib.import_module(f"{__name__}.{_info.name}")

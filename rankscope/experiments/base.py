@@ -13,8 +13,9 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from rankscope.experiments.checks import Check
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,24 +40,6 @@ Progress = Callable[[str, int, int], None]
 
 def no_progress(label: str, done: int, total: int) -> None:
     """A ``Progress`` that ignores everything."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One claim of a paper beside what a run measured."""
-
-    name: str
-    paper: str
-    ours: str
-    holds: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "paper": self.paper,
-            "ours": self.ours,
-            "holds": bool(self.holds),
-        }
 
 
 class Experiment:

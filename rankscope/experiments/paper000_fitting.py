@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 from torch import nn
 
 from rankscope.analysis import StaircaseStats, staircase_stats
@@ -259,7 +258,6 @@ class StaircaseLayersExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: LayersConfig = config
-        torch.set_num_threads(cfg.threads)
         label = f"L{cfg.depth}_n{cfg.width}"
 
         def make() -> nn.Module:
@@ -347,7 +345,6 @@ class StaircaseActivationsExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: ActivationsConfig = config
-        torch.set_num_threads(cfg.threads)
 
         def maker(act: str) -> Callable[[], nn.Module]:
             return lambda: MLP(1, cfg.width, cfg.depth, act=act, init=cfg.init, seed=cfg.seed)

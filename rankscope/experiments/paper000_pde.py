@@ -51,7 +51,8 @@ from torch import nn
 
 from rankscope.analysis import staircase_stats
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Experiment, Progress, no_progress, register
+from rankscope.experiments.checks import Check, at_most
 from rankscope.nets import MLP
 from rankscope.nets.random_features import SOLVERS, RandomFeatureModel
 from rankscope.nets.udi import uniform_density
@@ -231,7 +232,6 @@ class PinnPoissonUDI(Experiment):
         for init in cfg.inits:
             if init not in ("xavier", "udi"):
                 raise ValueError(f"inits entries must be 'xavier' or 'udi'; got {init!r}")
-        torch.set_num_threads(cfg.threads)
         problem = poisson_example_4_2()
         xi, wi = gauss_legendre(problem.domain, cfg.interior_points).to_torch(torch.float32)
         xb, wb = boundary(problem.domain, cfg.boundary_points).to_torch(torch.float32)
@@ -351,23 +351,31 @@ def pinn_checks(
         u["initial_eps_rank"] > x["initial_eps_rank"] and u["early_mean_eps_rank"] > x["early_mean_eps_rank"],
     )
     t_u, t_x = u["steps_to_level"], x["steps_to_level"]
-    faster = math.isfinite(t_u) and (not math.isfinite(t_x) or 2 * t_u <= t_x)
-    c2 = Check(
+    # margin: how far UDI's step count is below half of Xavier's, relative to that half (recorded every
+    # few steps, so a margin below 0.1 is within the recording resolution: fragile)
+    if not math.isfinite(t_u):
+        speed_margin = -math.inf
+    elif not math.isfinite(t_x):
+        speed_margin = math.inf
+    else:
+        speed_margin = at_most(t_u, t_x / 2)
+    c2 = Check.by_margin(
         "UDI decreases the loss faster",
         "an initialisation with a high eps-rank significantly accelerates training (Fig. 7, right)",
         f"steps until loss <= {cfg.loss_level:g} x ||f||^2 = {level:.3g}: UDI {t_u:g} vs Xavier {t_x:g}; "
         f"loss at 10%/50%/100% of training: UDI {u['loss_at_10pct']:.2e}/{u['loss_at_50pct']:.2e}/"
         f"{u['final_loss']:.2e}, Xavier {x['loss_at_10pct']:.2e}/{x['loss_at_50pct']:.2e}/"
-        f"{x['final_loss']:.2e} (criterion: UDI reaches the level in at most half of Xavier's steps)",
-        faster,
+        f"{x['final_loss']:.2e} (criterion: UDI reaches the level in at most half of Xavier's steps; "
+        f"margin {speed_margin:+.2f}, fragile within 0.05)",
+        speed_margin,
     )
-    c3 = Check(
+    c3 = Check.by_margin(
         "UDI ends with a lower error",
         "the paper reports no errors; accelerated training implies a more accurate solution after the "
         "same number of steps",
         f"relative L2 error vs sin 2x sin 2y after {total} steps: UDI {u['final_rel_l2_error']:.3e}, "
-        f"Xavier {x['final_rel_l2_error']:.3e} (criterion: UDI lower)",
-        u["final_rel_l2_error"] < x["final_rel_l2_error"],
+        f"Xavier {x['final_rel_l2_error']:.3e} (criterion: UDI lower; fragile within 5%)",
+        at_most(u["final_rel_l2_error"], x["final_rel_l2_error"]),
     )
     d = data["xavier"]
     st = staircase_stats(d["eps_rank"], max(3, len(d["eps_rank"]) // 50))
@@ -441,7 +449,6 @@ class RfmVsElm(Experiment):
         bad = [n for n in (*cfg.counts, cfg.n_features) if n % n_sub]
         if bad:
             raise ValueError(f"counts and n_features must be divisible by the {n_sub} subdomains; got {bad}")
-        torch.set_num_threads(cfg.threads)
         domain = Box((-1.0, -1.0), (1.0, 1.0))
         fit_q = _aligned_rule(domain, cfg.fit_points, cfg.partition)
         err_q = _aligned_rule(domain, cfg.error_points, cfg.partition)

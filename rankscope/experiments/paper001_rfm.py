@@ -132,7 +132,6 @@ def _run_cases(
     label: str,
 ) -> list[dict[str, Any]]:
     """Run the cases not yet in ``metrics.jsonl`` (a killed run resumes where it stopped)."""
-    torch.set_num_threads(cfg.threads)
     done = {_key(r): r for r in run_dir.read_metrics()}
     for i, (act, m, n, seed) in enumerate(cases):
         key = f"{act}/M{m}_N{n}/seed{seed}"

@@ -169,7 +169,6 @@ class NtkScaling(Experiment):
         cfg: NtkScalingConfig = config
         if not cfg.eps_inverse or any(e <= 0 for e in cfg.eps_inverse):
             raise ValueError(f"eps_inverse must be positive numbers; got {cfg.eps_inverse!r}")
-        torch.set_num_threads(cfg.threads)
         depths = (1, cfg.deep_depth)
         problems = {e: multiscale_bvp(1.0 / e, lam=cfg.lam) for e in cfg.eps_inverse}
         xc = problems[cfg.eps_inverse[0]].collocation(cfg.collocation_points)
@@ -363,7 +362,6 @@ class NtkSpectrum(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: NtkSpectrumConfig = config
-        torch.set_num_threads(cfg.threads)
         problem = multiscale_bvp(1.0 / cfg.eps_inverse, lam=cfg.lam)
         xc, xb = problem.collocation(cfg.collocation_points), problem.boundary()
         job = TrainJob(

@@ -262,7 +262,6 @@ class TwoScale(Experiment):
         cfg: TwoScaleConfig = config
         if not (isinstance(cfg.trials, int) and cfg.trials > 0):
             raise ValueError(f"trials must be a positive integer; got {cfg.trials!r}")
-        torch.set_num_threads(cfg.threads)
         models = train_jobs(
             self.jobs(cfg), run_dir, progress, every=cfg.every, checkpoint_every=cfg.checkpoint_every
         )
@@ -419,7 +418,6 @@ class FrequencyPrinciple(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: FrequencyConfig = config
-        torch.set_num_threads(cfg.threads)
         problem = frequency_bvp(lam=cfg.lam)
         xc = problem.collocation(cfg.collocation_points)
         grid = periodic_grid(-math.pi, math.pi, cfg.dft_points)

@@ -194,7 +194,6 @@ class SgGNExperiment(Experiment):
             make_target(p, cfg)
         if cfg.mass_solver_1d not in ("dense", "structured"):
             raise ValueError(f"mass_solver_1d must be 'dense' or 'structured'; got {cfg.mass_solver_1d!r}")
-        torch.set_num_threads(cfg.threads)
         steps = {"sggn": cfg.sggn_iterations, "adam": cfg.adam_steps, "lbfgs": cfg.lbfgs_iterations}
         slots = max(steps.values()) + 1
         units = [(p, m) for p in cfg.problems for m in METHODS]

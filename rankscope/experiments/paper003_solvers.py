@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.linalg
 import scipy.sparse
-import torch
 
 from rankscope.analysis import loglog_slope
 from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
@@ -131,7 +130,6 @@ class PreconditioningExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: PreconditioningConfig = config
-        torch.set_num_threads(cfg.threads)
         rng = np.random.default_rng(cfg.seed)
         total = 2 * len(cfg.ns_1d) + len(cfg.ns_2d) + len(cfg.ns_time)
         done = 0
@@ -309,7 +307,6 @@ class SolverExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: SolverConfig = config
-        torch.set_num_threads(cfg.threads)
         rng = np.random.default_rng(cfg.seed)
         total, done = len(cfg.ns_1d) + len(cfg.ns_2d), 0
         _warm_up_1d()

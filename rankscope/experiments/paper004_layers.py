@@ -106,7 +106,6 @@ class LayersExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: LayersConfig = config
-        torch.set_num_threads(cfg.threads)
         gen = torch.Generator().manual_seed(cfg.seed)
         s, c = cfg.image_size, 3
         random_nets = {

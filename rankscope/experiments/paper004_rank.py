@@ -85,7 +85,6 @@ class GaussianProductExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: GaussianProductConfig = config
-        torch.set_num_threads(cfg.threads)
         run_dir.truncate_metrics_after(-1)  # no training: a resumed run starts afresh
         n, depth = cfg.n, cfg.depth
         shape = (cfg.trials, depth, n)
@@ -348,7 +347,6 @@ class ComponentsExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: ComponentsConfig = config
-        torch.set_num_threads(cfg.threads)
         run_dir.truncate_metrics_after(-1)
         gen = torch.Generator().manual_seed(cfg.seed)
         c, d = cfg.channels, cfg.channels * 64

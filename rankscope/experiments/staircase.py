@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
 from rankscope.experiments._fitting import train_fitting
@@ -88,7 +87,6 @@ class StaircaseExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: StaircaseConfig = config
-        torch.set_num_threads(cfg.threads)
         nets = [
             (
                 net_label(depth, width),

@@ -49,6 +49,7 @@ from rankscope._checks import (
     check_choice,
     check_nonnegative,
     check_symmetric,
+    default_rtol,
     describe,
 )
 from rankscope.linalg.measures import eps_rank
@@ -256,7 +257,7 @@ def theorem32_reduction(gram: Any, beta: Any, eps: float, *, method: str = "qr")
         (1, [0], 1e-08, True)
     """
     m = as_matrix("gram", gram, square=True)
-    check_symmetric("gram", m)
+    check_symmetric("gram", m, rtol=default_rtol(gram))
     b = as_vector("beta", beta)
     eps = _real("eps", eps)
     method = check_choice("method", method, SELECTION_METHODS)

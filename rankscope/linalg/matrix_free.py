@@ -36,7 +36,14 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, aslinearoperator, eigsh
 
-from rankscope._checks import as_matrix, check_choice, check_nonnegative, check_positive_int, describe
+from rankscope._checks import (
+    as_matrix,
+    check_choice,
+    check_nonnegative,
+    check_positive_int,
+    default_rtol,
+    describe,
+)
 
 __all__ = [
     "MatrixFreeCount",
@@ -155,11 +162,12 @@ def aslinearoperator_psd(op: Any, n: int | None = None) -> LinearOperator:
         return op
     if isinstance(op, np.ndarray) or hasattr(op, "shape"):
         mat = as_matrix("op", op, square=True)
+        rtol = default_rtol(op)  # follows the input dtype: float32 round-off is ~1e-7
         if mat.shape[0] < 1:
             raise ValueError(f"op must have dimension n >= 1; got shape {mat.shape}")
         if n is not None and n != mat.shape[0]:
             raise ValueError(f"n = {n} does not match the shape {mat.shape} of op")
-        _check_symmetric_probe("op", mat)
+        _check_symmetric_probe("op", mat, rtol)
         return aslinearoperator(mat)
     if callable(op):
         if n is None:

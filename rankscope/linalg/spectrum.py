@@ -13,7 +13,14 @@ from typing import Any, Literal
 import numpy as np
 import scipy.linalg
 
-from rankscope._checks import as_matrix, check_choice, check_nonnegative, check_symmetric, describe
+from rankscope._checks import (
+    as_matrix,
+    check_choice,
+    check_nonnegative,
+    check_symmetric,
+    default_rtol,
+    describe,
+)
 
 __all__ = ["Spectrum", "as_spectrum", "eigenspectrum", "singular_spectrum"]
 
@@ -89,17 +96,18 @@ def _dtype_name(value: Any) -> str:
     return str(name) if name is not None else str(dtype).removeprefix("torch.")
 
 
-def eigenspectrum(matrix: Any, *, symmetric_rtol: float = 1e-8, name: str = "matrix") -> Spectrum:
+def eigenspectrum(matrix: Any, *, symmetric_rtol: float | None = None, name: str = "matrix") -> Spectrum:
     """Eigenvalues of a real symmetric matrix, in float64, sorted descending.
 
     Computes ``lambda_1 >= ... >= lambda_n`` of ``M = (M + M^T)/2`` with LAPACK ``eigvalsh``
-    after checking ``max|M - M^T| <= symmetric_rtol * max|M|``. This is the spectrum behind the
-    eps-rank ``r_eps(M) = |{lambda(M) > eps}|`` of the Gram/mass matrix
+    after checking ``max|M - M^T| <= symmetric_rtol * max|M|``; the default tolerance follows the
+    input's dtype (``rankscope._checks.default_rtol``: 1e-8 for float64, 1.2e-4 for float32).
+    This is the spectrum behind the eps-rank ``r_eps(M) = |{lambda(M) > eps}|`` of the Gram/mass matrix
     (papers/000_1f8258be9be41576.txt, Def. 2.5 eq. (2.4) and the eq. before (4.1)).
 
     Args:
         matrix: (n, n) symmetric real matrix; numpy array, torch tensor or nested lists.
-        symmetric_rtol: relative tolerance of the symmetry check (>= 0).
+        symmetric_rtol: relative tolerance of the symmetry check (>= 0); ``None`` follows the dtype.
         name: argument name used in error messages.
 
     Returns:
@@ -113,7 +121,10 @@ def eigenspectrum(matrix: Any, *, symmetric_rtol: float = 1e-8, name: str = "mat
         >>> eigenspectrum(np.diag([1.0, 3.0, 2.0])).values.tolist()
         [3.0, 2.0, 1.0]
     """
-    rtol = check_nonnegative("symmetric_rtol", symmetric_rtol)
+    if symmetric_rtol is None:
+        rtol = default_rtol(matrix)
+    else:
+        rtol = check_nonnegative("symmetric_rtol", symmetric_rtol)
     arr = as_matrix(name, matrix, square=True)
     check_symmetric(name, arr, rtol=rtol)
     dtype = _dtype_name(matrix)

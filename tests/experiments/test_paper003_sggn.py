@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rankscope.experiments import run_experiment
+from rankscope.experiments.checks import unexpected_failures
 from rankscope.experiments.paper003_sggn import SgGNConfig, error_at_time, sggn_checks
 from rankscope.store import RunDir
 
@@ -170,8 +171,11 @@ def test_quick_preset_reproduces_the_claims(tmp_path):
     not_reproduced = {
         "A and Hhat positive definite along the SgGN run",
         "SgGN beats L-BFGS at equal wall time",
+        # a wall-time comparison: reported in summary.json, never asserted in a unit test (the test
+        # workers share the cores, so timings are noise here; `rankscope bench` measures speed)
+        "SgGN beats Adam at equal wall time",
     }
     run_experiment("sggn", "quick", tmp_path / "q")
     summary = json.loads((tmp_path / "q" / "summary.json").read_text())
-    failing = [c for c in summary["checks"] if not c["holds"] and c["name"] not in not_reproduced]
+    failing = unexpected_failures(summary["checks"], not_reproduced)
     assert not failing, failing

