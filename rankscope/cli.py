@@ -1,14 +1,21 @@
-"""The ``rankscope`` command line: ``list``, ``run``, ``report``, ``bench``.
+"""The ``rankscope`` command line: ``list``, ``run``, ``report``, ``bench`` (and ``sweep``).
 
-Errors in the user's input (an unknown experiment, preset or ``--set`` key, a malformed config, a
-corrupt checkpoint, ...) are printed as one line without a traceback and exit with status 2.
+Errors in the user's input (an unknown experiment, preset or ``--set`` key, a value out of range, a
+malformed config, a directory that is not a run directory, a corrupt checkpoint, ...) are printed
+on stderr as one line, ``error: ...``, without a traceback, and exit with status 2. Every check is
+made before anything is written: a rejected command leaves ``--out`` as it was.
+``rankscope run NAME --dry-run`` makes the checks, prints the resolved config as TOML and writes
+nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -35,9 +42,30 @@ _register_sweep(app)
 err_console = Console(stderr=True)
 
 
-def _fail(exc: BaseException) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+#: What a user's mistake raises; each becomes one line on stderr and exit status 2.
+USER_ERRORS = (ValueError, TypeError, OSError)
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line (whitespace runs, newlines included, become one space)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _fail(exc: BaseException) -> NoReturn:
+    typer.echo(f"error: {one_line(exc)}", err=True)
     raise typer.Exit(code=2)
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Show rankscope's warnings (a checkpoint fallback, ...) as one ``warning:`` line each."""
+
+    def show(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+        typer.echo(f"warning: {one_line(Warning(message))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show  # type: ignore[assignment]
+        yield
 
 
 @app.command("list")
@@ -61,22 +89,34 @@ def run(
         typer.Option("--set", help="override a config value: key=value (TOML value); repeatable"),
     ] = None,
     resume: Annotated[bool, typer.Option(help="continue a killed run from its last checkpoint")] = False,
-    overwrite: Annotated[bool, typer.Option(help="delete a previous run in OUT first")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="delete the files an earlier run wrote in OUT (only those) first")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="check everything, print the resolved config as TOML, write nothing"),
+    ] = False,
 ) -> None:
     """Run an experiment and write its run directory and report."""
     from rankscope.experiments import parse_overrides, run_experiment
-    from rankscope.store import StoreError
+    from rankscope.experiments.runner import dry_run as check_run
 
     try:
         overrides = parse_overrides(set_ or [])
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as bar:
+        if dry_run:
+            typer.echo(check_run(name, preset, out, overrides, resume=resume, overwrite=overwrite), nl=False)
+            return
+        with (
+            _warnings_as_lines(),
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as bar,
+        ):
             tasks: dict[str, TaskID] = {}
 
             def progress(label: str, done: int, total: int) -> None:
@@ -87,9 +127,8 @@ def run(
             report = run_experiment(
                 name, preset, out, overrides, resume=resume, overwrite=overwrite, progress=progress
             )
-    except (ValueError, TypeError, StoreError, FileNotFoundError) as exc:
+    except USER_ERRORS as exc:
         _fail(exc)
-        return
     _print_checks(report.parent)
     console.print(f"report: [bold]{report}[/]")
 
@@ -98,24 +137,36 @@ def _print_checks(run_dir: Path) -> None:
     import json
 
     summary = json.loads((run_dir / "summary.json").read_text())
-    table = Table("check", "holds", "ours", show_lines=False)
-    for c in summary.get("checks", []):
-        table.add_row(c["name"], "[green]yes[/]" if c["holds"] else "[red]no[/]", c["ours"])
+    checks = summary.get("checks", [])
+    with_status = any("status" in c for c in checks)
+    table = Table("check", "holds", *(["status"] if with_status else []), "ours", show_lines=False)
+    colours = {"holds": "green", "fragile": "yellow", "fails": "red"}
+    for c in checks:
+        cells = [c["name"], "[green]yes[/]" if c["holds"] else "[red]no[/]"]
+        if with_status:
+            status = str(c.get("status", ""))
+            cells.append(f"[{colours.get(status, 'white')}]{status}[/]")
+        table.add_row(*cells, str(c["ours"]))
     console.print(table)
 
 
 @app.command("report")
 def report(run_dir: Annotated[Path, typer.Argument(help="a run directory or a sweep root")]) -> None:
-    """Rebuild the figures and report.html of a run directory, or the report of a whole sweep."""
+    """Rebuild the figures and report.html of a run directory (finished or not), or of a whole sweep."""
     from rankscope.experiments import rebuild_report
-    from rankscope.store import StoreError
+    from rankscope.store import RunDir
     from rankscope.sweep import build_sweep_report, is_sweep_dir
 
     try:
+        if not run_dir.exists():
+            raise FileNotFoundError(f"{run_dir} does not exist; expected a run directory or a sweep root")
         path = build_sweep_report(run_dir) if is_sweep_dir(run_dir) else rebuild_report(run_dir)
-    except (ValueError, TypeError, StoreError, FileNotFoundError) as exc:
+    except USER_ERRORS as exc:
         _fail(exc)
-        return
+    if not is_sweep_dir(run_dir) and not RunDir(run_dir).is_complete():
+        console.print(
+            "[yellow]the run is incomplete[/]: the report shows what it recorded; finish it with --resume"
+        )
     console.print(f"report: [bold]{path}[/]")
 
 
@@ -131,7 +182,6 @@ def bench(
         results = run_all(names or [], quick=quick)
     except (ValueError, FileNotFoundError) as exc:
         _fail(exc)
-        return
     failed = 0
     for r in results:
         mark = "[green]PASS[/]" if r.passed else "[red]MISS[/]"

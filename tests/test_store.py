@@ -1,4 +1,5 @@
-"""Tests for rankscope.store: atomic writes, metrics, config, arrays, summary, checkpoints."""
+"""Tests for rankscope.store: atomic writes, the marker and manifest (nothing of the user's is ever
+deleted), metrics, config, arrays, summary, checkpoints and their fallback."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import math
 import os
 import random
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,16 @@ import pytest
 import torch
 
 from rankscope import store
-from rankscope.store import RunDir, StoreError, atomic_write_bytes, atomic_write_text, to_jsonable
+from rankscope.store import (
+    MARKER_FILE,
+    CheckpointFallbackWarning,
+    RunDir,
+    StoreError,
+    _atomic,
+    atomic_write_bytes,
+    atomic_write_text,
+    to_jsonable,
+)
 
 CHECK = {"name": "rank grows", "paper": "staircase", "ours": 7, "holds": True}
 
@@ -46,7 +57,7 @@ def test_atomic_write_failure_in_replace_keeps_old_content(tmp_path, monkeypatch
     def boom(src, dst):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(store.os, "replace", boom)
+    monkeypatch.setattr(_atomic.os, "replace", boom)
     with pytest.raises(OSError, match="disk on fire"):
         atomic_write_bytes(target, b"next")
     assert target.read_bytes() == b"previous"
@@ -60,7 +71,7 @@ def test_atomic_write_failure_mid_write_keeps_old_content(tmp_path, monkeypatch)
     def boom(fd):
         raise OSError("fsync failed")
 
-    monkeypatch.setattr(store.os, "fsync", boom)
+    monkeypatch.setattr(_atomic.os, "fsync", boom)
     with pytest.raises(OSError, match="fsync failed"):
         atomic_write_bytes(target, b"next" * 1000)
     assert target.read_bytes() == b"previous"
@@ -220,8 +231,9 @@ def test_resume_with_other_experiment_is_refused(run):
 
 def test_resume_of_foreign_dir_is_refused(tmp_path):
     (tmp_path / "x.txt").write_text("hi")
-    with pytest.raises(StoreError, match=r"no config\.toml"):
+    with pytest.raises(StoreError, match=r"not a rankscope run directory.*nothing was deleted"):
         RunDir.create(tmp_path, experiment="e", preset="p", config={}, resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]
 
 
 def test_malformed_config_names_file(run):
@@ -459,7 +471,7 @@ def test_checkpoint_unreadable_file_with_matching_sha(run):
     path.write_bytes(garbage)
     latest = path.parent / "latest.json"
     pointer = json.loads(latest.read_text())
-    pointer["sha256"] = store._sha256(garbage)
+    pointer["sha256"] = store.sha256(garbage)
     latest.write_text(json.dumps(pointer))
     with pytest.raises(StoreError, match=r"step-00000005\.pt cannot be read.*--overwrite"):
         run.load_checkpoint()
@@ -473,3 +485,239 @@ def test_checkpoint_missing_file_and_bad_pointer(run):
     (path.parent / "latest.json").write_text("{")
     with pytest.raises(StoreError, match=r"latest\.json is not valid JSON"):
         run.load_checkpoint()
+
+
+def test_checkpoint_pointer_records_the_sha256_of_every_kept_file(run):
+    for step in (10, 20, 30):
+        run.save_checkpoint({"w": torch.full((2,), float(step))}, step=step)
+    latest = json.loads((run.path / "checkpoints" / "latest.json").read_text())
+    kept = {e["file"]: e["sha256"] for e in latest["kept"]}
+    assert sorted(kept) == ["step-00000020.pt", "step-00000030.pt"]
+    for name, digest in kept.items():
+        assert store.sha256((run.path / "checkpoints" / name).read_bytes()) == digest
+
+
+# ---------------------------------------------------------------------------- checkpoint fallback
+
+
+def _three_checkpoints(run: RunDir) -> Path:
+    for step in (10, 20, 30):
+        run.save_checkpoint({"w": torch.full((2,), float(step))}, step=step)
+    return run.path / "checkpoints"
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_corrupt_newest_checkpoint_falls_back_with_a_warning(run):
+    ckpts = _three_checkpoints(run)
+    _flip(ckpts / "step-00000030.pt")
+    with pytest.warns(CheckpointFallbackWarning, match=r"step-00000030\.pt is corrupt.*step 20") as caught:
+        step, state = run.load_checkpoint()
+    assert step == 20 and state["w"][0].item() == 20.0
+    assert issubclass(caught[0].category, RuntimeWarning)
+
+
+@pytest.mark.parametrize("damage", ["missing", "unreadable"])
+def test_missing_or_unreadable_newest_checkpoint_falls_back(run, damage):
+    ckpts = _three_checkpoints(run)
+    newest = ckpts / "step-00000030.pt"
+    if damage == "missing":
+        newest.unlink()
+    else:  # garbage whose sha256 is what latest.json records: only torch.load can tell
+        garbage = b"not a torch file"
+        newest.write_bytes(garbage)
+        pointer = json.loads((ckpts / "latest.json").read_text())
+        pointer["sha256"] = pointer["kept"][0]["sha256"] = store.sha256(garbage)
+        (ckpts / "latest.json").write_text(json.dumps(pointer))
+    needle = "is missing" if damage == "missing" else "cannot be read"
+    with pytest.warns(CheckpointFallbackWarning, match=rf"step-00000030\.pt.*{needle}.*step 20"):
+        assert run.load_checkpoint()[0] == 20
+
+
+def test_no_verified_checkpoint_raises(run):
+    ckpts = _three_checkpoints(run)
+    for name in ("step-00000020.pt", "step-00000030.pt"):
+        _flip(ckpts / name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning when nothing verifies
+        with pytest.raises(StoreError, match=r"no checkpoint .* verifies.*00000030.*00000020.*--overwrite"):
+            run.load_checkpoint()
+
+
+def test_resuming_after_a_fallback_drops_the_abandoned_newer_checkpoint(run):
+    ckpts = _three_checkpoints(run)
+    _flip(ckpts / "step-00000030.pt")
+    with pytest.warns(CheckpointFallbackWarning):
+        step, _ = run.load_checkpoint()
+    run.save_checkpoint({"w": torch.zeros(2)}, step=step + 5)
+    assert sorted(p.name for p in ckpts.glob("*.pt")) == ["step-00000020.pt", "step-00000025.pt"]
+    assert "checkpoints/step-00000030.pt" not in run.owned_files()
+    assert run.load_checkpoint()[0] == 25
+
+
+def test_pointer_of_earlier_versions_still_loads(run):
+    ckpts = _three_checkpoints(run)
+    pointer = json.loads((ckpts / "latest.json").read_text())
+    del pointer["kept"]
+    (ckpts / "latest.json").write_text(json.dumps(pointer))
+    assert run.load_checkpoint()[0] == 30
+
+
+# ---------------------------------------------------------------------------- marker and manifest
+
+
+def _plant(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode() + os.urandom(16))
+    return path
+
+
+def _full_run(run: RunDir) -> None:
+    from rankscope.report import new_figure
+
+    run.append_metrics({"step": 0})
+    run.write_arrays(x=np.arange(3))
+    fig, _ = new_figure()
+    run.save_figure(fig, "loss")
+    run.save_checkpoint({"w": torch.ones(1)}, step=1)
+    run.write_summary({"checks": [CHECK]})
+    run.write_text("report.html", "<html></html>")
+
+
+def test_marker_records_version_created_and_every_file_written(run):
+    _full_run(run)
+    marker = json.loads((run.path / MARKER_FILE).read_text())
+    assert marker["format"] == "rankscope-run/1" and marker["rankscope_version"] and marker["created"]
+    assert (
+        marker["files"]
+        == run.owned_files()
+        == [
+            "arrays.npz",
+            "checkpoints/latest.json",
+            "checkpoints/step-00000001.pt",
+            "config.toml",
+            "figures/loss.png",
+            "metrics.jsonl",
+            "report.html",
+            "summary.json",
+        ]
+    )
+    assert marker["dirs"] == ["checkpoints", "figures"]
+
+
+def test_overwrite_deletes_only_what_rankscope_wrote(run):
+    _full_run(run)
+    user = {
+        rel: _plant(run.path / rel, rel)
+        for rel in (
+            "notes.txt",  # the root
+            "config.toml.bak",  # next to config.toml
+            ".config.toml.mine.tmp",  # shaped almost like a temporary file of ours
+            "figures/my-plot.png",
+            "checkpoints/config.toml",  # named like a rankscope file, in a subfolder
+            "checkpoints/step-00000099.pt.orig",
+            "data/summary.json",  # a folder rankscope does not use
+        )
+    }
+    before = {rel: p.read_bytes() for rel, p in user.items()}
+    leftover = run.path / ".summary.json.abcd1234.tmp"  # a write of ours cut short by a kill
+    leftover.write_bytes(b"torn")
+    fresh = RunDir.create(run.path, experiment="demo", preset="paper", config={"width": 16}, overwrite=True)
+    assert {rel: p.read_bytes() for rel, p in user.items()} == before
+    assert not leftover.exists()
+    assert fresh.read_metrics() == [] and not fresh.is_complete() and fresh.load_checkpoint() is None
+    assert not (run.path / "figures" / "loss.png").exists() and not (run.path / "report.html").exists()
+    assert fresh.owned_files() == ["config.toml"]
+    # folders rankscope made are kept while they hold the user's files, and stay rankscope's
+    assert json.loads((run.path / MARKER_FILE).read_text())["dirs"] == ["checkpoints", "figures"]
+
+
+def test_overwrite_removes_folders_rankscope_made_once_empty(run):
+    _full_run(run)
+    RunDir.create(run.path, experiment="demo", preset="quick", config={}, overwrite=True)
+    assert sorted(p.name for p in run.path.iterdir()) == [MARKER_FILE, "config.toml"]
+
+
+def test_overwrite_never_follows_a_symlink_or_leaves_the_directory(run, tmp_path):
+    _full_run(run)
+    outside = tmp_path / "elsewhere"
+    keep = _plant(outside / "loss.png", "precious")
+    secret = _plant(tmp_path / "secret.txt", "secret")
+    for p in (run.path / "figures").iterdir():
+        p.unlink()
+    (run.path / "figures").rmdir()
+    (run.path / "figures").symlink_to(outside)  # the user put a link where figures/ was
+    marker = json.loads((run.path / MARKER_FILE).read_text())
+    marker["files"] += ["../secret.txt", "/etc/hostname"]  # a tampered manifest
+    (run.path / MARKER_FILE).write_text(json.dumps(marker))
+    RunDir.create(run.path, experiment="demo", preset="quick", config={}, overwrite=True)
+    assert keep.read_bytes().startswith(b"precious") and secret.read_bytes().startswith(b"secret")
+    assert (run.path / "figures").is_symlink()
+
+
+@pytest.mark.parametrize("flags", [{"overwrite": True}, {"resume": True}, {}])
+def test_a_directory_without_the_marker_is_refused_and_untouched(tmp_path, flags):
+    target = tmp_path / "mine"
+    files = {rel: _plant(target / rel, rel) for rel in ("config.toml", "figures/a.png", "checkpoints/x")}
+    before = {rel: p.read_bytes() for rel, p in files.items()}
+    with pytest.raises(StoreError, match=r"not a rankscope run directory") as info:
+        RunDir.create(target, experiment="e", preset="p", config={}, **flags)
+    assert "\n" not in str(info.value)
+    if flags:
+        assert "nothing was deleted" in str(info.value)
+    assert {rel: p.read_bytes() for rel, p in files.items()} == before
+    assert sorted(str(p.relative_to(target)) for p in target.rglob("*")) == [
+        "checkpoints",
+        "checkpoints/x",
+        "config.toml",
+        "figures",
+        "figures/a.png",
+    ]
+
+
+def test_resume_of_a_missing_directory_is_an_error(tmp_path):
+    with pytest.raises(StoreError, match=r"cannot resume .*missing.*does not exist.*drop --resume"):
+        RunDir.create(tmp_path / "missing", experiment="e", preset="p", config={}, resume=True)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_check_create_writes_nothing_and_says_what_create_would_do(run, tmp_path):
+    kw = {"experiment": "demo", "preset": "quick", "config": {"width": 8, "lr": 1e-3}}
+    assert RunDir.check_create(tmp_path / "new", **kw) == "new"
+    assert not (tmp_path / "new").exists()
+    listing = sorted(p.name for p in run.path.iterdir())
+    assert RunDir.check_create(run.path, resume=True, **kw) == "resume"
+    assert RunDir.check_create(run.path, overwrite=True, **kw) == "overwrite"
+    with pytest.raises(StoreError, match="already exists"):
+        RunDir.check_create(run.path, **kw)
+    assert sorted(p.name for p in run.path.iterdir()) == listing
+
+
+def test_a_run_killed_while_being_created_starts_afresh(tmp_path):
+    target = tmp_path / "r"
+    run = RunDir.create(target, experiment="e", preset="p", config={})
+    (target / "config.toml").unlink()  # killed after the marker, before config.toml
+    (target / ".config.toml.x1y2z3w4.tmp").write_text("torn")
+    again = RunDir.create(target, experiment="e", preset="p", config={"a": 1}, resume=True)
+    assert again.read_config()["config"] == {"a": 1}
+    assert sorted(p.name for p in target.iterdir()) == [MARKER_FILE, "config.toml"]
+    assert run.path == again.path
+
+
+def test_remove_owned_removes_only_recorded_files(run):
+    run.write_text("error.json", "{}")
+    (run.path / "mine.json").write_text("{}")
+    assert run.remove_owned("error.json") and not (run.path / "error.json").exists()
+    assert not run.remove_owned("mine.json") and (run.path / "mine.json").exists()
+    assert "error.json" not in run.owned_files()
+
+
+def test_nothing_is_recorded_in_a_directory_without_the_marker(tmp_path):
+    plain = RunDir(tmp_path)
+    plain.append_metrics({"step": 0})
+    assert not plain.has_marker() and plain.owned_files() == []
+    assert not (tmp_path / MARKER_FILE).exists()

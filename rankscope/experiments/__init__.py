@@ -4,8 +4,10 @@ import importlib as _importlib
 import pkgutil as _pkgutil
 
 from rankscope.experiments.base import (
+    FIELD_RULES,
     REGISTRY,
     Check,
+    ConfigError,
     Experiment,
     Progress,
     config_from_dict,
@@ -14,20 +16,26 @@ from rankscope.experiments.base import (
     register,
     resolve_config,
 )
-from rankscope.experiments.runner import rebuild_report, run_experiment
+from rankscope.experiments.checks import unexpected_failures
+from rankscope.experiments.runner import dry_run, rebuild_report, run_experiment, thread_limits
 
 __all__ = [
+    "FIELD_RULES",
     "REGISTRY",
     "Check",
+    "ConfigError",
     "Experiment",
     "Progress",
     "config_from_dict",
+    "dry_run",
     "get_experiment",
     "parse_overrides",
     "rebuild_report",
     "register",
     "resolve_config",
     "run_experiment",
+    "thread_limits",
+    "unexpected_failures",
 ]
 
 # Every module in this package other than the infrastructure defines and registers experiments.

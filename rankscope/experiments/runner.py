@@ -1,23 +1,33 @@
-"""Run an experiment into a run directory, and rebuild a run's report."""
+"""Run an experiment into a run directory, check one without running it, and rebuild a run's report.
+
+Everything the user gives is checked before the run directory is touched: the experiment, the
+preset, every ``--set`` value (:func:`rankscope.experiments.base.config_from_dict`, ``threads``
+included) and what the directory holds (:meth:`rankscope.store.RunDir.check_create`). The run then
+executes inside :func:`thread_limits` (the config's ``threads`` for torch's intra-op pool and for
+the BLAS/OpenMP pools), and ``summary.json`` records where it ran (:mod:`rankscope.provenance`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from threadpoolctl import threadpool_limits
 
 from rankscope.experiments.base import (
+    Experiment,
     Progress,
     config_from_dict,
     get_experiment,
     no_progress,
     resolve_config,
 )
+from rankscope.nets.modes import preserved_rng
 
-__all__ = ["rebuild_report", "run_experiment"]
+__all__ = ["dry_run", "rebuild_report", "run_experiment", "thread_limits"]
 
 
 def _plain(obj: Any) -> Any:
@@ -26,6 +36,82 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     return obj
+
+
+@contextlib.contextmanager
+def thread_limits(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads and BLAS/OpenMP threads, then restore.
+
+    Experiments never call ``torch.set_num_threads`` themselves: the runner (and through it every
+    sweep worker) wraps ``exp.run`` in this, and the previous torch thread count is restored even
+    when the block raises. BLAS pools are limited with ``threadpoolctl.threadpool_limits``.
+
+    Example:
+        >>> import torch
+        >>> before = torch.get_num_threads()
+        >>> with thread_limits(1):
+        ...     torch.get_num_threads()
+        1
+        >>> torch.get_num_threads() == before
+        True
+    """
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1; got {threads!r}")
+    import torch
+
+    previous = torch.get_num_threads()
+    with threadpool_limits(limits=threads):
+        torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+
+def _prepare(
+    name: str,
+    preset: str,
+    out: str | Path | None,
+    overrides: Mapping[str, Any] | None,
+    *,
+    resume: bool,
+    overwrite: bool,
+) -> tuple[Experiment, Any, Path, dict[str, Any], str]:
+    """Resolve and check everything; write nothing.
+
+    Returns (experiment, config, out, plain config, what ``RunDir.create`` will do).
+    """
+    from rankscope.store import RunDir
+
+    exp = get_experiment(name)
+    cfg = resolve_config(exp, preset, overrides)
+    path = Path(out) if out is not None else Path("runs") / f"{name}-{preset}"
+    config = _plain(dataclasses.asdict(cfg))
+    mode = RunDir.check_create(
+        path, experiment=name, preset=preset, config=config, overwrite=overwrite, resume=resume
+    )
+    return exp, cfg, path, config, mode
+
+
+def dry_run(
+    name: str,
+    preset: str = "quick",
+    out: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+) -> str:
+    """Check a run as :func:`run_experiment` would, write nothing, and return its config as TOML.
+
+    The TOML holds ``[run]`` (experiment, preset, out, and what would happen to ``out``: ``new``,
+    ``resume`` or ``overwrite``) and ``[config]``, the fully resolved configuration.
+    """
+    import tomli_w
+
+    exp, _, path, config, mode = _prepare(name, preset, out, overrides, resume=resume, overwrite=overwrite)
+    run = {"experiment": exp.name, "preset": preset, "out": str(path), "action": mode}
+    return tomli_w.dumps({"run": run, "config": config})
 
 
 def run_experiment(
@@ -40,36 +126,58 @@ def run_experiment(
 ) -> Path:
     """Run experiment ``name`` with ``preset`` (+ ``overrides``) into ``out``; return the report path.
 
-    The run directory holds ``config.toml``, ``metrics.jsonl``, ``arrays.npz``, ``summary.json``,
-    ``figures/`` and ``report.html``; ``resume=True`` continues from the last checkpoint.
+    The run directory holds ``config.toml``, ``metrics.jsonl``, ``arrays.npz``, ``summary.json``
+    (with ``provenance``), ``figures/`` and ``report.html``; ``resume=True`` continues from the last
+    checkpoint. Nothing is written unless every check passes (see the module docstring).
     """
+    from rankscope.provenance import collect_provenance
     from rankscope.report import build_report
     from rankscope.store import RunDir
 
-    exp = get_experiment(name)
-    cfg = resolve_config(exp, preset, overrides)
-    out = Path(out) if out is not None else Path("runs") / f"{name}-{preset}"
-    config = _plain(dataclasses.asdict(cfg))
+    exp, cfg, path, config, _ = _prepare(name, preset, out, overrides, resume=resume, overwrite=overwrite)
     run = RunDir.create(
-        out, experiment=name, preset=preset, config=config, overwrite=overwrite, resume=resume
+        path, experiment=name, preset=preset, config=config, overwrite=overwrite, resume=resume
     )
-    threads = int(getattr(cfg, "threads", 1))
-    with threadpool_limits(limits=threads):  # BLAS threads oversubscribe small machines badly
+    # experiments seed torch's global generator for their training; the caller's RNG state is
+    # restored afterwards, so running an experiment changes no process-wide state
+    with thread_limits(int(getattr(cfg, "threads", 1))), preserved_rng():
         summary = exp.run(cfg, run, progress)
-    summary = {"experiment": name, "preset": preset, **summary}
+        provenance = collect_provenance()
+    summary = {"experiment": name, "preset": preset, **summary, "provenance": provenance}
     run.write_summary(summary)
     return build_report(run.path)
 
 
 def rebuild_report(run_dir: str | Path) -> Path:
-    """Redraw the figures and rebuild ``report.html`` of a finished run directory."""
+    """Redraw the figures and rebuild ``report.html`` of a run directory, finished or not.
+
+    For a run that did not finish (killed), figures that cannot be drawn from the partial data are
+    skipped with a note in the report, which carries an "incomplete" banner.
+    """
     from rankscope.report import build_report
-    from rankscope.store import RunDir
+    from rankscope.store import RunDir, StoreError
 
     run = RunDir(run_dir)
+    if not run.path.is_dir():
+        raise StoreError(f"run directory {run.path} does not exist")
     full = run.read_config()
-    exp = get_experiment(full["run"]["experiment"])
-    config_from_dict(exp.Config, full.get("config", {}), source=str(run.path / "config.toml"))
-    with threadpool_limits(limits=1):
-        exp.figures(run)
-    return build_report(run.path)
+    run_table = full.get("run")
+    if not isinstance(run_table, dict) or not isinstance(run_table.get("experiment"), str):
+        raise StoreError(
+            f"{run.path / 'config.toml'} has no [run] experiment; it was not written by rankscope"
+        )
+    exp = get_experiment(run_table["experiment"])
+    cfg = config_from_dict(exp.Config, full.get("config", {}), source=str(run.path / "config.toml"))
+    notes: list[str] = []
+    with thread_limits(int(getattr(cfg, "threads", 1))):
+        if run.is_complete():
+            exp.figures(run)
+        else:
+            try:
+                exp.figures(run)
+            except Exception as exc:  # partial data: skip the figures, keep the report
+                notes.append(
+                    f"figures were not drawn from the partial data ({type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())[:200]})"
+                )
+    return build_report(run.path, notes=notes)

@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 from rankscope._checks import as_matrix, as_vector
-from rankscope.nets.features import LayerSpec, capture, resolve_layers
+from rankscope.nets.features import FeatureReader, LayerSpec, capture, resolve_layers
+from rankscope.nets.modes import MeasureMode, check_mode, measurement_mode
 
 __all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix"]
 
@@ -64,14 +65,28 @@ def gram_matrices(
     quadrature: Any,
     *,
     dtype: torch.dtype = torch.float64,
+    mode: MeasureMode | str = MeasureMode.EVAL,
 ) -> dict[str, np.ndarray]:
     """Gram matrices of several layers from one forward pass, keyed by layer name.
 
     Args:
-        model: any ``nn.Module`` taking an ``(m, d)`` input.
+        model: any ``nn.Module`` taking an ``(m, d)`` input (or ``(m, C, H, W)`` images, ...).
         layers: a layer spec (``"last"``, ``"all"``, name, index or list; see ``rankscope.nets``).
         quadrature: a ``rankscope.sampling.Quadrature`` (points ``(m, d)``, weights ``(m,)``).
         dtype: dtype of the forward pass used to evaluate the neuron functions (float64 default).
+        mode: ``"eval"`` (default), ``"train"`` or ``"as_is"``: the train/eval mode of the forward pass
+            (``rankscope.nets.modes``); the model's flags and the global RNG are restored afterwards.
+
+    Raises:
+        ValueError: points that do not fit the model's first layer (both shapes named), an unknown
+            layer. TypeError: a quadrature without points and weights.
+
+    Example:
+        >>> import rankscope
+        >>> net = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Dropout(0.5), torch.nn.Tanh())
+        >>> q = rankscope.sampling.gauss_legendre((-1.0, 1.0), 32)
+        >>> list(gram_matrices(net.train(), "all", q)), net.training  # measured in eval mode
+        (['2'], True)
     """
     points, weights = _check_quadrature(quadrature)
     refs = resolve_layers(model, layers)
@@ -81,7 +96,7 @@ def gram_matrices(
     except StopIteration:
         device = torch.device("cpu")
     x = torch.as_tensor(points, dtype=dtype, device=device)
-    feats = capture(model, refs, x, dtype=dtype)
+    feats = capture(model, refs, x, dtype=dtype, mode=mode, name="quadrature.points")
     w = torch.as_tensor(weights, dtype=torch.float64, device=device)
     out: dict[str, np.ndarray] = {}
     for ref in refs:
@@ -97,8 +112,11 @@ def gram_matrix(
     quadrature: Any = None,
     *,
     dtype: torch.dtype = torch.float64,
+    mode: MeasureMode | str = MeasureMode.EVAL,
 ) -> np.ndarray:
     """Gram matrix ``M_u`` of the neuron functions of one layer (paper 000 Def. 2.4, eq. 4.1).
+
+    Arguments as in :func:`gram_matrices`; ``layer`` names one layer (``"last"``, a name or an index).
 
     Example:
         >>> import rankscope
@@ -111,7 +129,7 @@ def gram_matrix(
         raise TypeError("quadrature is required: pass a rankscope.sampling rule for the domain")
     if isinstance(layer, (list, tuple)) or layer == "all":
         raise ValueError(f"layer must name one layer; got {layer!r} (use gram_matrices for several)")
-    mats = gram_matrices(model, layer, quadrature, dtype=dtype)
+    mats = gram_matrices(model, layer, quadrature, dtype=dtype, mode=mode)
     return next(iter(mats.values()))
 
 
@@ -119,9 +137,11 @@ class GramEvaluator:
     """Gram matrices of fixed layers at fixed quadrature points, evaluated again and again cheaply.
 
     The same numbers as :func:`gram_matrices`, for a monitor that re-evaluates them every few
-    steps: it keeps a float64 replica of the model with its hooks registered once, the points and
-    weights as tensors, and on each call copies the live parameters and buffers into the replica
-    (casting) and runs one hooked forward pass. The live model is never touched.
+    steps: it keeps a float64 replica of the model (a deep copy, cast), the points and weights as
+    tensors, and a :class:`rankscope.nets.FeatureReader` of the replica (traced once where function
+    call sites are read); on each call it copies the live parameters, buffers and train/eval flags
+    into the replica and runs one forward pass in ``mode`` (``"eval"`` by default), restoring the
+    global RNG. The live model is never touched.
 
     Example:
         >>> import rankscope
@@ -133,17 +153,27 @@ class GramEvaluator:
     """
 
     def __init__(
-        self, model: nn.Module, layers: LayerSpec, quadrature: Any, *, dtype: torch.dtype = torch.float64
+        self,
+        model: nn.Module,
+        layers: LayerSpec,
+        quadrature: Any,
+        *,
+        dtype: torch.dtype | None = torch.float64,
+        mode: MeasureMode | str = MeasureMode.EVAL,
     ) -> None:
         import copy
 
         points, weights = _check_quadrature(quadrature)
         self.model = model
+        self.mode = check_mode(mode)
         self.refs = resolve_layers(model, layers)
-        self.replica = copy.deepcopy(model).to(dtype) if dtype is not None else model
+        self.replica = copy.deepcopy(model)
+        if dtype is not None:
+            self.replica.to(dtype)
         self.replica.requires_grad_(False)
         self._live = [*model.parameters(), *model.buffers()]
         self._shadow = [*self.replica.parameters(), *self.replica.buffers()]
+        self._modules = list(zip(model.modules(), self.replica.modules(), strict=True))
         try:
             device = next(model.parameters()).device
         except StopIteration:
@@ -151,38 +181,23 @@ class GramEvaluator:
         self.replica.to(device)
         self.x = torch.as_tensor(points, dtype=dtype, device=device)
         self.w = torch.as_tensor(weights, dtype=torch.float64, device=device)[:, None]
-        self._captured: dict[str, torch.Tensor] = {}
-        modules = dict(self.replica.named_modules())
-        for ref in self.refs:
-            if ref.read == "output":
-                modules[ref.module].register_forward_hook(self._out_hook(ref.name))
-            else:
-                modules[ref.module].register_forward_pre_hook(self._in_hook(ref.name))
+        self.n_points = int(np.count_nonzero(weights))  # the rank bound of every Gram matrix
+        self._reader = FeatureReader(self.replica, self.refs)
 
-    def _out_hook(self, name: str):  # type: ignore[no-untyped-def]
-        def hook(_m, _inp, out):  # type: ignore[no-untyped-def]
-            self._captured[name] = out.reshape(out.shape[0], -1)
-
-        return hook
-
-    def _in_hook(self, name: str):  # type: ignore[no-untyped-def]
-        def hook(_m, inp):  # type: ignore[no-untyped-def]
-            self._captured[name] = inp[0].reshape(inp[0].shape[0], -1)
-
-        return hook
+    def features(self) -> dict[str, torch.Tensor]:
+        """The neuron functions ``(m, n)`` of each layer at the model's current parameters."""
+        with torch.no_grad():
+            torch._foreach_copy_(self._shadow, [t.detach() for t in self._live])
+            for live, shadow in self._modules:
+                shadow.training = live.training
+            with measurement_mode(self.replica, self.mode):
+                return self._reader(self.x, name="quadrature.points")
 
     def __call__(self) -> dict[str, np.ndarray]:
         """The Gram matrix of each layer at the model's current parameters, float64."""
-        with torch.no_grad():
-            if self.replica is not self.model:
-                torch._foreach_copy_(self._shadow, [t.detach() for t in self._live])
-                if self.replica.training != self.model.training:
-                    self.replica.train(self.model.training)
-            self._captured.clear()
-            self.replica(self.x)
-            out: dict[str, np.ndarray] = {}
-            for ref in self.refs:
-                d = self._captured[ref.name].to(torch.float64)
-                m = d.T @ (self.w * d)
-                out[ref.name] = (0.5 * (m + m.T)).cpu().numpy()
+        out: dict[str, np.ndarray] = {}
+        for name, feats in self.features().items():
+            d = feats.to(torch.float64)
+            m = d.T @ (self.w * d)
+            out[name] = (0.5 * (m + m.T)).cpu().numpy()
         return out

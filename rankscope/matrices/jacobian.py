@@ -33,7 +33,9 @@ Two rank rules, chosen by ``rank_rule``:
 
 Layers are chosen by their dotted module names (``model.named_modules()``); ``layers=None`` takes
 ``model.rank_layer_names()``, else ``model.hidden_layer_names()``, else the top-level children.
-A layer whose output is a tuple (Transformer blocks) is read at its first tensor.
+A layer whose output is a tuple (Transformer blocks) is read at its first tensor. The model is
+evaluated in eval mode by default (``mode``, as for the ``Monitor``; ``rankscope.nets.modes``), its
+train/eval flags and the global RNG restored afterwards.
 
 Example:
     >>> net = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
@@ -44,9 +46,7 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -58,6 +58,8 @@ from torch import nn
 from rankscope._checks import check_choice, check_positive_int, describe
 from rankscope.linalg import Spectrum, numerical_rank
 from rankscope.matrices.patch import Patch, patch_indices
+from rankscope.nets.features import input_mismatch
+from rankscope.nets.modes import MeasureMode, check_mode, measurement_mode
 
 __all__ = [
     "JacobianMethod",
@@ -131,24 +133,16 @@ def _as_tensor(name: str, out: Any) -> torch.Tensor:
     )
 
 
-@contextlib.contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    """Evaluate in eval mode; warn when the model was training (batch statistics, dropout)."""
-    flags = {m: m.training for m in model.modules()}
-    if any(flag and isinstance(m, _MODE_DEPENDENT) for m, flag in flags.items()):
-        warnings.warn(
-            f"{type(model).__name__} is in training mode, where BatchNorm uses batch statistics and "
-            "dropout is random, which makes Jacobian ranks meaningless; computing in eval mode "
-            "(the model's mode is restored afterwards). Call model.eval() to silence this.",
-            UserWarning,
-            stacklevel=4,
+def _check_modes(model: nn.Module) -> None:
+    """Refuse dropout or BatchNorm in training mode: torch.func cannot run them here."""
+    training = [n for n, m in model.named_modules() if m.training and isinstance(m, _MODE_DEPENDENT)]
+    if training:
+        shown = training if len(training) <= 8 else [*training[:8], f"... ({len(training) - 8} more)"]
+        raise ValueError(
+            f"mode: {shown} (dropout or BatchNorm) would run in training mode, where torch.func cannot "
+            "differentiate them (random masks under vmap, in-place running statistics); expected "
+            "mode='eval' (the default)"
         )
-    model.eval()
-    try:
-        yield
-    finally:
-        for m, flag in flags.items():
-            m.training = flag
 
 
 def _layer_fn(
@@ -206,12 +200,12 @@ def partial_jacobians(
     method: JacobianMethod | str = JacobianMethod.FORWARD,
     chunk_size: int = 256,
     zero_outside: bool = False,
+    mode: MeasureMode | str = MeasureMode.EVAL,
 ) -> dict[str, torch.Tensor]:
     """Partial Jacobians ``Sub(J_{F_k}, j_1..j_K)`` (eq. (5)) of the named sub-networks at ``x``.
 
     Args:
-        model: any ``nn.Module`` called on a batch of one, ``model(x[None])``; evaluated in eval mode
-            (a warning is issued if it was training).
+        model: any ``nn.Module`` called on a batch of one, ``model(x[None])``.
         x: one input without the batch dimension, e.g. ``(C, H, W)`` or ``(tokens, dim)``.
         patch: the coordinates ``j_1..j_K``: a :class:`Patch` (rows x columns of the last two axes),
             flat indices into ``x``, a boolean mask of ``x.shape``, or ``"all"``.
@@ -220,19 +214,25 @@ def partial_jacobians(
         chunk_size: tangents (forward) or cotangents (reverse) per vectorised chunk: bounds memory.
         zero_outside: evaluate at ``x`` zeroed outside the patch, as the paper's code does (Alg. A1
             pads the patch with zeros); by default eq. (5) at ``x`` itself.
+        mode: ``"eval"`` (default), ``"train"`` or ``"as_is"``: the train/eval mode of the evaluation
+            (``rankscope.nets.modes``), as for the ``Monitor``; the model's flags and the global RNG are
+            restored afterwards. Dropout or BatchNorm left in training mode are refused (torch.func
+            cannot differentiate them here), so the other modes only matter for other modules.
 
     Returns:
         ``{name: (d_k, K) tensor}`` in the order of ``layers``, dtype of the model.
 
     Raises:
         ValueError: a patch outside ``x``, an unknown or unreached layer (the valid names are listed),
-            a non-finite Jacobian. TypeError: ``x`` is not a floating tensor.
+            an ``x`` that does not fit the model's first layer (both shapes named), dropout or BatchNorm
+            in training mode, a non-finite Jacobian. TypeError: ``x`` is not a floating tensor.
     """
     x = _check_input(x)
     method = JacobianMethod(
         check_choice("method", getattr(method, "value", method), [m.value for m in JacobianMethod])
     )
     chunk = check_positive_int("chunk_size", chunk_size)
+    chosen = check_mode(mode)
     idx = patch_indices(x.shape, patch)
     names = _check_layers(model, layers)
     if zero_outside:
@@ -241,20 +241,28 @@ def partial_jacobians(
         x = x * mask.reshape(x.shape)
     p0 = x.reshape(-1)[idx].clone()
     out: dict[str, torch.Tensor] = {}
-    with _eval_mode(model), torch.no_grad():
-        if method is JacobianMethod.FORWARD:
-            fn = _layer_fn(model, x, idx, names)
+    with measurement_mode(model, chosen), torch.no_grad():
+        _check_modes(model)
+        try:
+            if method is JacobianMethod.FORWARD:
+                fn = _layer_fn(model, x, idx, names)
 
-            def column(v: torch.Tensor) -> tuple[torch.Tensor, ...]:
-                return torch.func.jvp(fn, (p0,), (v,))[1]
+                def column(v: torch.Tensor) -> tuple[torch.Tensor, ...]:
+                    return torch.func.jvp(fn, (p0,), (v,))[1]
 
-            eye = torch.eye(idx.numel(), dtype=x.dtype)
-            cols = torch.func.vmap(column, chunk_size=chunk)(eye)
-            out = {n: c.T for n, c in zip(names, cols, strict=True)}
-        else:
-            for name in names:
-                fn1 = _layer_fn(model, x, idx, [name])
-                out[name] = torch.func.jacrev(lambda p, f=fn1: f(p)[0], chunk_size=chunk)(p0)
+                eye = torch.eye(idx.numel(), dtype=x.dtype)
+                cols = torch.func.vmap(column, chunk_size=chunk)(eye)
+                out = {n: c.T for n, c in zip(names, cols, strict=True)}
+            else:
+                for name in names:
+                    fn1 = _layer_fn(model, x, idx, [name])
+                    out[name] = torch.func.jacrev(lambda p, f=fn1: f(p)[0], chunk_size=chunk)(p0)
+        except RuntimeError as exc:
+            msg = input_mismatch(model, "x", x.shape, batched=False)
+            if msg is None:
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"{msg} (the forward pass failed: {first})") from exc
     for name, jac in out.items():
         if not torch.isfinite(jac).all():
             bad = int((~torch.isfinite(jac)).sum())
@@ -315,11 +323,13 @@ def partial_ranks(
     eps: float | None = None,
     chunk_size: int = 256,
     zero_outside: bool = False,
+    mode: MeasureMode | str = MeasureMode.EVAL,
 ) -> PartialRanks:
     """Partial Jacobian ranks (eq. (5), numerical rank eq. (4)) of every named sub-network.
 
     Args:
-        model, x, patch, layers, method, chunk_size, zero_outside: as in :func:`partial_jacobians`.
+        model, x, patch, layers, method, chunk_size, zero_outside, mode: as in
+            :func:`partial_jacobians` (eval mode by default, the model's flags and RNG restored).
         rank_rule: ``"numerical"`` (eq. (4)) or ``"jtj_torch_default"`` (the paper's code).
         eps: tolerance of eq. (4); ``None`` for float32 epsilon x number of singular values.
             Not used by ``"jtj_torch_default"``.
@@ -335,7 +345,7 @@ def partial_ranks(
         check_choice("rank_rule", getattr(rank_rule, "value", rank_rule), [r.value for r in RankRule])
     )
     mats = partial_jacobians(
-        model, x, patch, layers, method=method, chunk_size=chunk_size, zero_outside=zero_outside
+        model, x, patch, layers, method=method, chunk_size=chunk_size, zero_outside=zero_outside, mode=mode
     )
     spectra, ranks = [], []
     for jac in mats.values():

@@ -39,6 +39,7 @@ from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
 from rankscope._checks import check_choice, describe
+from rankscope.nets.modes import MeasureMode, measurement_mode
 from rankscope.operators.differential import (
     DifferentialOperator,
     as_operator,
@@ -282,6 +283,7 @@ def residual_ntk(
     *,
     lam: float = 1.0,
     method: str = "auto",
+    mode: MeasureMode | str = "eval",
 ) -> ResidualNTK:
     """The NTK matrix K of paper 002 Lemma 3.1, eq. (14), for the residual of ``operator``.
 
@@ -295,6 +297,8 @@ def residual_ntk(
         boundary: boundary points, shape ``(N_b, d)``, or None (``N_b = 0``: K = K_uu).
         lam: boundary weight lambda > 0 of the loss (8).
         method: ``"auto"``, ``"recipe"`` or ``"layerwise"`` (module docstring).
+        mode: train/eval mode of the measured copy (``rankscope.nets.measurement_mode``): ``"eval"``
+            (default), ``"train"`` or ``"as_is"``; the model's flags and the global RNG are untouched.
 
     Returns:
         :class:`ResidualNTK`.
@@ -304,20 +308,24 @@ def residual_ntk(
     s = None if boundary is None else _points("boundary", boundary, op.dim)
     lam = _check_lam(lam)
     model64 = _float64_copy(model)
-    _check_scalar_output(model64, op.dim)
-    meth = _resolve_method(method, model64)
-    blocks = [(op, x)] + ([] if s is None else [(identity(op.dim), s)])
-    theta = _theta(model64, blocks, meth).numpy()
+    with measurement_mode(model64, mode):
+        _check_scalar_output(model64, op.dim)
+        meth = _resolve_method(method, model64)
+        blocks = [(op, x)] + ([] if s is None else [(identity(op.dim), s)])
+        theta = _theta(model64, blocks, meth).numpy()
     ntk = ResidualNTK(theta, x.shape[0], 0 if s is None else s.shape[0], lam)
     theta *= ntk.scaling()[None, :]  # K = Theta S (column scaling), in place
     return ntk
 
 
-def output_ntk(model: nn.Module, x: torch.Tensor, *, method: str = "auto") -> np.ndarray:
+def output_ntk(
+    model: nn.Module, x: torch.Tensor, *, method: str = "auto", mode: MeasureMode | str = "eval"
+) -> np.ndarray:
     """The plain empirical NTK ``Theta_ij = sum_l du(x_i)/dtheta_l du(x_j)/dtheta_l``, float64 ``(N, N)``.
 
     Args:
-        model: scalar-output ``nn.Module``. x: points ``(N, d)``. method: as in :func:`residual_ntk`.
+        model: scalar-output ``nn.Module``. x: points ``(N, d)``. method, mode: as in
+        :func:`residual_ntk`.
 
     Example:
         >>> from rankscope.nets import MLP
@@ -328,6 +336,7 @@ def output_ntk(model: nn.Module, x: torch.Tensor, *, method: str = "auto") -> np
         raise ValueError(f"x must be a tensor of points of shape (N, d); got {describe(x)}")
     pts = _points("x", x, x.shape[1])
     model64 = _float64_copy(model)
-    _check_scalar_output(model64, pts.shape[1])
-    meth = _resolve_method(method, model64)
-    return _theta(model64, [(identity(pts.shape[1]), pts)], meth).numpy()
+    with measurement_mode(model64, mode):
+        _check_scalar_output(model64, pts.shape[1])
+        meth = _resolve_method(method, model64)
+        return _theta(model64, [(identity(pts.shape[1]), pts)], meth).numpy()

@@ -33,6 +33,7 @@ from torch.func import functional_call, jacrev
 from rankscope._checks import check_choice, check_positive_int, describe
 from rankscope.linalg.spectrum import Spectrum
 from rankscope.matrices.random_features import activation_derivative, ad_matrix
+from rankscope.nets.modes import MeasureMode, measurement_mode
 from rankscope.operators.autodiff import derivative
 from rankscope.operators.stencils import DiffOperator, apply_stencil, stencil_for
 
@@ -206,8 +207,12 @@ def model_residual(model: nn.Module, spec: PinnSpec) -> torch.Tensor:
     return apply_stencil(st, u.reshape(ext), spec.h).reshape(-1) - spec.forcing
 
 
-def model_jacobian(model: nn.Module, spec: PinnSpec) -> torch.Tensor:
-    """``d r / d theta`` of an ``nn.Module``'s residual, (N, P) over ``model.named_parameters()``."""
+def model_jacobian(model: nn.Module, spec: PinnSpec, *, mode: MeasureMode | str = "eval") -> torch.Tensor:
+    """``d r / d theta`` of an ``nn.Module``'s residual, (N, P) over ``model.named_parameters()``.
+
+    Measured in ``mode`` (``rankscope.nets.measurement_mode``, eval by default); the model's flags
+    and the global RNG are restored afterwards.
+    """
     names = [n for n, _ in model.named_parameters()]
     params = {n: p.detach() for n, p in model.named_parameters()}
 
@@ -218,7 +223,8 @@ def model_jacobian(model: nn.Module, spec: PinnSpec) -> torch.Tensor:
 
         return model_residual(_Bound(), spec)
 
-    jac = jacrev(r_of)(params)
+    with measurement_mode(model, mode):
+        jac = jacrev(r_of)(params)
     n = spec.points.shape[0]
     return torch.cat([jac[k].reshape(n, -1) for k in names], dim=1)
 

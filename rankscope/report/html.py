@@ -1,9 +1,10 @@
-"""The self-contained HTML report of a finished run directory.
+"""The self-contained HTML report of a run directory, finished or not.
 
 :func:`build_report` reads a run directory back (``config.toml``, ``summary.json``,
 ``metrics.jsonl``, ``figures/*.png``) and writes ``report.html`` beside them: one file with inline
 CSS and the figures embedded as ``data:`` URIs, so it can be mailed, archived or opened offline.
-Every piece of text from the run is escaped with ``html.escape``.
+Every piece of text from the run is escaped with ``html.escape``. A run that did not finish (no
+``summary.json``) gets a report all the same, under the banner "incomplete: last step N".
 
 Example:
     >>> import tempfile
@@ -23,10 +24,11 @@ import datetime as _dt
 import html
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rankscope.store import REPORT_FILE, RunDir, atomic_write_text, rankscope_version
+from rankscope.store import REPORT_FILE, RunDir, StoreError, rankscope_version
 
 __all__ = ["build_report"]
 
@@ -45,6 +47,11 @@ td.num { font-variant-numeric: tabular-nums; font-family: ui-monospace, monospac
 td.holds { text-align: center; font-weight: bold; font-size: 1.15em; }
 tr.pass td.holds { color: #1a7f37; background: #e9f7ee; }
 tr.fail td.holds { color: #c62828; background: #fdecea; }
+tr.fragile td.holds, tr.fragile td.status { color: #8a5a00; background: #fff4d6; }
+td.status { font-weight: bold; } tr.pass td.status { color: #1a7f37; } tr.fail td.status { color: #c62828; }
+.banner { padding: 0.6em 1em; border-radius: 4px; font-weight: bold; }
+.banner.incomplete { background: #fff4d6; color: #8a5a00; border: 1px solid #e8c66a; }
+.note { color: #8a5a00; }
 .tally { font-weight: bold; } .tally.pass { color: #1a7f37; } .tally.fail { color: #c62828; }
 figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #eee; }
@@ -101,25 +108,71 @@ def _key_value_table(rows: list[tuple[str, Any]], header: tuple[str, str]) -> st
     return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
 
 
+def _status(check: dict) -> str:
+    status = check.get("status")
+    if status in ("holds", "fragile", "fails"):
+        return str(status)
+    return "holds" if check["holds"] else "fails"
+
+
 def _checks_section(checks: list[dict]) -> str:
     if not checks:
         return "<p>This experiment records no paper claims to check.</p>"
     held = sum(1 for c in checks if c["holds"])
+    fragile = sum(1 for c in checks if _status(c) == "fragile")
+    with_status = any("status" in c for c in checks)
+    with_margin = any("margin" in c for c in checks)
     tally_cls = "pass" if held == len(checks) else "fail"
     rows = []
     for check in checks:
         ok = bool(check["holds"])
+        status = _status(check)
         mark = '<span title="holds">✓</span>' if ok else '<span title="does not hold">✗</span>'
+        row_cls = "fragile" if status == "fragile" else ("pass" if ok else "fail")
+        extra = f'<td class="status">{html.escape(status)}</td>' if with_status else ""
+        if with_margin:
+            margin, band = check.get("margin"), check.get("band")
+            shown = "—" if margin is None else f"{_fmt(margin)} (band ±{_fmt(band)})"
+            extra += f'<td class="num">{html.escape(shown)}</td>'
         rows.append(
-            f'<tr class="{"pass" if ok else "fail"}"><td>{html.escape(str(check["name"]))}</td>'
+            f'<tr class="{row_cls}"><td>{html.escape(str(check["name"]))}</td>'
             f"{_cell(check['paper'])}{_cell(check['ours'])}"
-            f'<td class="holds">{mark}</td></tr>'
+            f'<td class="holds">{mark}</td>{extra}</tr>'
         )
+    head = "<th>check</th><th>paper</th><th>ours</th><th>holds</th>"
+    head += "<th>status</th>" if with_status else ""
+    head += "<th>margin</th>" if with_margin else ""
+    fragile_note = f" ({fragile} fragile: within their band of the criterion)" if fragile else ""
     return (
-        f'<p class="tally {tally_cls}">{held} of {len(checks)} checks hold.</p>'
-        "<table><thead><tr><th>check</th><th>paper</th><th>ours</th><th>holds</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<p class="tally {tally_cls}">{held} of {len(checks)} checks hold{fragile_note}.</p>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _provenance_section(provenance: Any) -> str:
+    if not isinstance(provenance, dict):
+        return "<p>No provenance was recorded.</p>"
+    rows: list[tuple[str, Any]] = [
+        (key, provenance.get(key)) for key in ("cpu", "machine", "os", "python", "torch_threads")
+    ]
+    torch_info = provenance.get("torch")
+    if isinstance(torch_info, dict):
+        rows.append(("torch cpu capability", torch_info.get("cpu_capability")))
+    for lib in provenance.get("blas") or []:
+        if isinstance(lib, dict):
+            name = f"{lib.get('internal_api', '?')} {lib.get('version') or ''}".strip()
+            kernel = lib.get("architecture") or lib.get("threading_layer") or ""
+            rows.append(
+                (f"{lib.get('user_api', 'lib')}: {name}", f"{kernel} {lib.get('num_threads')} threads")
+            )
+    for key, value in (provenance.get("env") or {}).items():
+        rows.append((f"env {key}", value))
+    for key, value in (provenance.get("versions") or {}).items():
+        rows.append((f"{key} version", value))
+    git = provenance.get("git")
+    if isinstance(git, dict):
+        rows.append(("git commit", f"{git.get('commit')}" + (" (dirty)" if git.get("dirty") else "")))
+    return _key_value_table(rows, ("where it ran", "value"))
 
 
 def _figures_section(figures: list[Path]) -> str:
@@ -136,22 +189,33 @@ def _figures_section(figures: list[Path]) -> str:
     return "".join(parts)
 
 
-def build_report(run_dir: str | Path) -> Path:
-    """Write ``report.html`` for a finished run directory and return its path.
+def _last_step(run: RunDir, metrics: list[dict]) -> int | None:
+    steps = [r["step"] for r in metrics if _is_number(r.get("step"))]
+    return max(steps) if steps else run.checkpoint_step()
+
+
+def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
+    """Write ``report.html`` for a run directory and return its path.
 
     The report shows the experiment and preset, a "Paper claim vs measured" table (check | paper |
-    ours | holds, with ✓/✗), the other results of ``summary.json`` (nested dicts flattened to
-    dotted keys), the number of metric records and the last step, every ``figures/*.png``
-    embedded, and the resolved configuration. It references no external resource.
+    ours | holds, with ✓/✗, and the check's ``status`` and ``margin`` when recorded; fragile checks
+    are marked), the other results of ``summary.json`` (nested dicts flattened to dotted keys),
+    where the run ran (``provenance``), the number of metric records and the last step, every
+    ``figures/*.png`` embedded, ``notes`` (e.g. figures skipped), and the resolved configuration.
+    It references no external resource. A run without ``summary.json`` (stopped before it
+    finished) gets the banner "incomplete: last step N", N from ``metrics.jsonl`` or else the
+    newest checkpoint.
 
     Raises:
-        StoreError: ``config.toml`` is missing or malformed, ``summary.json`` is missing (the run
-            is incomplete: finish it with ``--resume``) or malformed, or ``metrics.jsonl`` is
-            corrupt.
+        StoreError: the directory does not exist, ``config.toml`` is missing or malformed,
+            ``summary.json`` is malformed, or ``metrics.jsonl`` is corrupt.
     """
     run = RunDir(run_dir)
+    if not run.path.is_dir():
+        raise StoreError(f"run directory {run.path} does not exist")
     config = run.read_config()
-    summary = run.read_summary()
+    complete = run.is_complete()
+    summary = run.read_summary() if complete else {"checks": []}
     metrics = run.read_metrics()
     figures_dir = run.path / "figures"
     figures = sorted(figures_dir.glob("*.png")) if figures_dir.is_dir() else []
@@ -159,9 +223,8 @@ def build_report(run_dir: str | Path) -> Path:
     run_info = config.get("run", {}) if isinstance(config.get("run"), dict) else {}
     experiment = str(run_info.get("experiment", run.path.name))
     preset = str(run_info.get("preset", "?"))
-    steps = [r["step"] for r in metrics if _is_number(r.get("step"))]
-    last_step = max(steps) if steps else None
-    results = _flatten({k: v for k, v in summary.items() if k != "checks"})
+    last_step = _last_step(run, metrics)
+    results = _flatten({k: v for k, v in summary.items() if k not in ("checks", "provenance")})
     resolved = config.get("config", {})
     config_rows = _flatten(resolved) if isinstance(resolved, dict) else []
     raw_toml = (run.path / "config.toml").read_text(encoding="utf-8")
@@ -178,11 +241,28 @@ def build_report(run_dir: str | Path) -> Path:
     if run_version is not None:
         meta.append(f"recorded with rankscope {html.escape(str(run_version))}")
     title = f"{experiment} ({preset})"
+    banner = ""
+    if not complete:
+        shown = "no step recorded" if last_step is None else f"last step {_fmt(last_step)}"
+        banner = (
+            f'<p class="banner incomplete">incomplete: {html.escape(shown)} — the run was stopped '
+            "before it finished; finish it with <code>--resume</code></p>"
+        )
+    if complete:
+        checks_html = _checks_section(summary["checks"])
+    else:
+        checks_html = "<p>The run did not finish, so no claim was checked yet.</p>"
     results_html = _key_value_table(results, ("result", "value")) if results else "<p>No other results.</p>"
     config_html = (
         _key_value_table(config_rows, ("key", "value"))
         if config_rows
         else "<p>The configuration is empty.</p>"
+    )
+    notes_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
+    provenance_html = (
+        f"<h2>Where it ran</h2>{_provenance_section(summary['provenance'])}"
+        if "provenance" in summary
+        else ""
     )
     page = f"""<!DOCTYPE html>
 <html lang="en">
@@ -195,12 +275,15 @@ def build_report(run_dir: str | Path) -> Path:
 <body>
 <h1>{html.escape(experiment)} <span class="preset">preset {html.escape(preset)}</span></h1>
 <p class="meta">{" · ".join(meta)}</p>
+{banner}
 <h2>Paper claim vs measured</h2>
-{_checks_section(summary["checks"])}
+{checks_html}
 <h2>Results</h2>
 {results_html}
 <h2>Figures</h2>
+{notes_html}
 {_figures_section(figures)}
+{provenance_html}
 <h2>Configuration</h2>
 {config_html}
 <details><summary>config.toml</summary><pre>{html.escape(raw_toml)}</pre></details>
@@ -208,6 +291,4 @@ def build_report(run_dir: str | Path) -> Path:
 </body>
 </html>
 """
-    target = run.path / REPORT_FILE
-    atomic_write_text(target, page)
-    return target
+    return run.write_text(REPORT_FILE, page)

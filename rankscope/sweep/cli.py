@@ -30,7 +30,9 @@ GRID_HELP = (
 
 
 def _fail(exc: BaseException) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    from rankscope.cli import one_line  # loaded by then: rankscope.cli registers this module
+
+    typer.echo(f"error: {one_line(exc)}", err=True)  # one line: rich would wrap a long message
     raise typer.Exit(code=2)
 
 

@@ -286,26 +286,31 @@ def run_point(task: Mapping[str, Any]) -> dict[str, Any]:
     """Run one grid point into its run directory; the worker entry point of both backends.
 
     ``task``: ``{"name", "dir", "experiment", "preset", "overrides"}``. Calls
-    ``run_experiment(..., resume=True)``: a fresh directory starts the run, a killed one continues
-    from its checkpoint. A failure does not raise: it is written to ``error.json`` in the run
-    directory (type, message, traceback, host) and returned as ``{"status": "failed", "error"}``.
+    ``run_experiment(..., resume=True)`` when the directory exists (a killed run continues from its
+    checkpoint), else starts it. A failure does not raise: it is returned as ``{"status":
+    "failed", "error"}`` and, when the run directory exists (it carries rankscope's marker), written
+    to its ``error.json`` (type, message, traceback, host), which is recorded in the directory's
+    manifest; the next attempt deletes it, and nothing else.
     """
     from rankscope.experiments import run_experiment
+    from rankscope.store import RunDir
 
     path = Path(task["dir"])
     host = socket.gethostname()
     t0 = time.perf_counter()
     try:
-        with contextlib.suppress(FileNotFoundError):
-            (path / ERROR_FILE).unlink()  # the run directory must hold only what the run writes
-        run_experiment(task["experiment"], task["preset"], path, task["overrides"], resume=True)
+        if path.is_dir():
+            RunDir(path).remove_owned(ERROR_FILE)  # only an error.json an earlier attempt wrote
+        resume = path.exists()
+        run_experiment(task["experiment"], task["preset"], path, task["overrides"], resume=resume)
     except Exception as exc:
         seconds = time.perf_counter() - t0
         message = f"{type(exc).__name__}: {exc}"
-        with contextlib.suppress(OSError):
-            path.mkdir(parents=True, exist_ok=True)
-            record = {"error": message, "traceback": traceback.format_exc(), "host": host, "time": _now()}
-            atomic_write_text(path / ERROR_FILE, json.dumps(record, indent=2) + "\n")
+        with contextlib.suppress(OSError, ValueError):
+            run = RunDir(path)
+            if run.has_marker():
+                record = {"error": message, "traceback": traceback.format_exc(), "host": host, "time": _now()}
+                run.write_text(ERROR_FILE, json.dumps(record, indent=2) + "\n")
         return {"name": task["name"], "status": "failed", "error": message, "seconds": seconds, "host": host}
     return {
         "name": task["name"],

@@ -1,12 +1,22 @@
 """``Monitor``: records the loss and spectral measures of chosen layers every k steps.
 
 A thin stateful wrapper (house style habit 1): it owns only the history; the Gram matrices come from
-``rankscope.matrices.gram_matrices`` and the measures from ``rankscope.linalg``. Use it from your own
+``rankscope.matrices.GramEvaluator`` and the measures from ``rankscope.linalg``. Use it from your own
 loop (``monitor.record(step, loss=...)``) or as a ``Trainer`` callback.
+
+Monitoring never changes training: the forward passes run on a float64 replica of the model, in
+eval mode by default (``mode="train"`` opts out), and the global RNG is restored after each, so a
+run with a monitor gives bitwise the same weights as one without. Two conditions are reported
+rather than raised inside the training loop: a layer whose neuron functions are not finite (a
+diverged model) is recorded as NaN with one :class:`NonFiniteFeaturesWarning` (or raises, with
+``on_nonfinite="raise"``), and fewer quadrature points than features, which caps every rank at the
+point count, gives one :class:`RankCappedWarning` when the monitor is built.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,14 +24,33 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from rankscope._checks import check_nonnegative, check_positive_int
+from rankscope._checks import check_choice, check_nonnegative, check_positive_int
 from rankscope.linalg import Spectrum, eigenspectrum, eps_rank
 from rankscope.matrices.gram import GramEvaluator
 from rankscope.nets.features import LayerSpec, resolve_layers
+from rankscope.nets.modes import MeasureMode, check_mode
 
-__all__ = ["History", "Monitor"]
+__all__ = ["NONFINITE_POLICIES", "History", "Monitor", "NonFiniteFeaturesWarning", "RankCappedWarning"]
 
 Measure = Callable[[Spectrum], float]
+
+#: What ``Monitor`` does with a layer whose neuron functions have NaN or Inf values.
+NONFINITE_POLICIES = ("warn", "raise")
+
+
+class NonFiniteFeaturesWarning(RuntimeWarning):
+    """A layer's neuron functions had NaN or Inf values at a recorded step; NaN was recorded."""
+
+
+class RankCappedWarning(RuntimeWarning):
+    """A layer has more features than quadrature points, so its recorded ranks are capped."""
+
+
+def _rank(value: Any) -> int | float:
+    """An eps-rank as ``int``, or ``nan`` for a step whose features were not finite (or ``None``)."""
+    if value is None or not math.isfinite(float(value)):
+        return math.nan
+    return int(value)
 
 
 @dataclass
@@ -31,6 +60,8 @@ class History:
     ``measures[name][layer]`` is the list of that measure's values for that layer, aligned with
     ``steps``; ``loss`` is aligned with ``steps`` too (``nan`` where no loss was given).
     ``spectra[layer]`` holds the eigenvalues (descending) at each recorded step when kept.
+    A step where a layer's neuron functions were not finite holds ``nan`` for every measure (and a
+    spectrum of ``nan``) of that layer.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -39,9 +70,10 @@ class History:
     spectra: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     @property
-    def eps_rank(self) -> dict[str, list[int]]:
-        """eps-rank per layer per recorded step (paper 000 Def. 2.5)."""
-        return {k: [int(v) for v in vals] for k, vals in self.measures.get("eps_rank", {}).items()}
+    def eps_rank(self) -> dict[str, list[int | float]]:
+        """eps-rank per layer per recorded step (paper 000 Def. 2.5): ``int``, or ``float("nan")`` at a
+        step where the layer's neuron functions were not finite."""
+        return {k: [_rank(v) for v in vals] for k, vals in self.measures.get("eps_rank", {}).items()}
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -70,6 +102,17 @@ class Monitor:
         measures: extra measures ``{name: f(Spectrum) -> number}`` beside ``eps_rank``.
         keep_spectra: keep each recorded spectrum in the history and the record.
         sink: called with each record (a JSON-able dict), e.g. ``RunDir.append_metrics``.
+        mode: ``"eval"`` (default), ``"train"`` or ``"as_is"``: the train/eval mode the layers are
+            measured in (``rankscope.nets.modes``). Eval mode measures the network the training
+            produces (dropout off, BatchNorm running statistics); ``"train"`` measures randomly
+            dropped-out features, whose ranks are larger and noisy.
+        on_nonfinite: ``"warn"`` (default): a layer with NaN or Inf neuron functions is recorded as
+            NaN and a :class:`NonFiniteFeaturesWarning` names it and the step, once per layer;
+            ``"raise"``: ``record`` raises ``ValueError`` naming them.
+
+    The monitor evaluates the model once when built, so that points that do not fit the model
+    raise a ``ValueError`` naming both shapes here rather than in the training loop, and warns
+    (:class:`RankCappedWarning`) for each layer with more features than quadrature points.
 
     Example:
         >>> import torch, rankscope
@@ -92,6 +135,8 @@ class Monitor:
         measures: Mapping[str, Measure] | None = None,
         keep_spectra: bool = True,
         sink: Callable[[dict[str, Any]], None] | None = None,
+        mode: MeasureMode | str = MeasureMode.EVAL,
+        on_nonfinite: str = "warn",
     ) -> None:
         if quadrature is None:
             raise TypeError("quadrature is required: e.g. rankscope.sampling.gauss_legendre((-1, 1), 1000)")
@@ -104,20 +149,63 @@ class Monitor:
         self.extra_measures = dict(measures or {})
         self.keep_spectra = keep_spectra
         self.sink = sink
+        self.mode = check_mode(mode)
+        self.on_nonfinite = check_choice("on_nonfinite", on_nonfinite, NONFINITE_POLICIES)
         self.history = History()
-        self._grams = GramEvaluator(model, self.refs, quadrature)
+        self._grams = GramEvaluator(model, self.refs, quadrature, mode=self.mode)
+        self._warned: set[str] = set()
+        self._warn_capped(self._grams())  # fails early on points that do not fit the model
+
+    def _warn_capped(self, mats: Mapping[str, np.ndarray]) -> None:
+        m = self._grams.n_points
+        for layer, mat in mats.items():
+            if mat.shape[0] > m:
+                warnings.warn(
+                    f"layer {layer!r} has {mat.shape[0]} features but the quadrature has {m} points (with "
+                    f"weight > 0): its Gram matrix has rank at most {m}, so its eps-rank is capped at the "
+                    f"point count {m}; use at least {mat.shape[0]} points to measure it",
+                    RankCappedWarning,
+                    stacklevel=3,
+                )
+
+    def _nonfinite(self, layers: list[str], step: int | None) -> None:
+        when = "now" if step is None else f"at step {step}"
+        if self.on_nonfinite == "raise":
+            raise ValueError(
+                f"on_nonfinite='raise': layers {layers} have NaN or Inf neuron functions {when} (has the "
+                "model diverged?); expected finite values, or on_nonfinite='warn' to record NaN"
+            )
+        new = [layer for layer in layers if layer not in self._warned]
+        if new:
+            self._warned.update(new)
+            warnings.warn(
+                f"layers {new} have NaN or Inf neuron functions {when} (has the model diverged?); "
+                "recording NaN for their measures (warned once per layer; on_nonfinite='raise' raises)",
+                NonFiniteFeaturesWarning,
+                stacklevel=4,
+            )
 
     def due(self, step: int) -> bool:
         """Whether ``record(step)`` would compute anything."""
         return step % self.every == 0
 
-    def measure(self) -> dict[str, Any]:
-        """Compute the measures of the current model now (no history change)."""
+    def measure(self, step: int | None = None) -> dict[str, Any]:
+        """Compute the measures of the current model now (no history change); ``step`` only labels
+        the non-finite warning or error."""
         mats = self._grams()
         out: dict[str, Any] = {"measures": {"eps_rank": {}}, "spectrum": {}}
         for name in self.extra_measures:
             out["measures"][name] = {}
+        bad = [layer for layer, mat in mats.items() if not np.isfinite(mat).all()]
+        if bad:
+            self._nonfinite(bad, step)
         for layer, mat in mats.items():
+            if layer in bad:
+                for name in out["measures"]:
+                    out["measures"][name][layer] = math.nan
+                if self.keep_spectra:
+                    out["spectrum"][layer] = [math.nan] * mat.shape[0]
+                continue
             spec = eigenspectrum(mat)
             out["measures"]["eps_rank"][layer] = int(eps_rank(spec, self.eps))
             for name, fn in self.extra_measures.items():
@@ -136,7 +224,7 @@ class Monitor:
             return None
         rec: dict[str, Any] = {"step": int(step), "loss": None if loss is None else float(loss)}
         rec.update(extra)
-        rec.update(self.measure())
+        rec.update(self.measure(step))
         self.history.append(rec)
         if self.sink is not None:
             self.sink(rec)

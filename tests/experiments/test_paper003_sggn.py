@@ -156,9 +156,10 @@ def test_checks_hold_and_fail_on_synthetic_series():
     }
 
 
-def test_bad_config_errors():
+def test_bad_config_errors(tmp_path):
     with pytest.raises(ValueError, match="problems entries must be among"):
-        run_experiment("sggn", "quick", "/tmp/never", {**TINY, "problems": ["square"]}, overwrite=True)
+        run_experiment("sggn", "quick", tmp_path / "never", {**TINY, "problems": ["square"]})
+    assert not (tmp_path / "never").exists()  # refused before anything was written
 
 
 @pytest.mark.slow

@@ -174,7 +174,7 @@ def test_default_layers_and_tuple_outputs():
     assert partial_ranks(net, torch.randn(3), "all").layers == ("a", "b")
 
 
-def test_bad_input_raises_or_warns():
+def test_bad_input_is_named():
     net = resnet18(num_classes=2, width=2, seed=0)
     x = torch.randn(3, 16, 16)
     with pytest.raises(ValueError, match=r"lies outside the input's last two axes 16 x 16"):
@@ -187,14 +187,14 @@ def test_bad_input_raises_or_warns():
         partial_ranks(net, x, Patch(0, 0, 2, 2), ["stem"], rank_rule="svd")
     with pytest.raises(TypeError, match=r"x must be a floating-point torch\.Tensor"):
         partial_jacobians(net, x.numpy(), Patch(0, 0, 2, 2), ["stem"])
-    net.train()
-    with pytest.warns(UserWarning, match="training mode.*BatchNorm"):
-        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["stem"])
-    assert net.training and net.stem[1].training  # mode restored
-    net.eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["stem"])
+    with pytest.raises(ValueError, match=r"mode must be one of \['as_is', 'eval', 'train'\]; got 'test'"):
+        partial_jacobians(net, x, Patch(0, 0, 2, 2), ["stem"], mode="test")
+    with pytest.raises(
+        ValueError,
+        match=r"x has shape \(1, 16, 16\) but ResNet expects one input \(no batch axis\) of shape \(3, H, W\)"
+        r".*'stem\.0' is a Conv2d with in_channels=3",
+    ):
+        partial_jacobians(net, x[:1], Patch(0, 0, 2, 2), ["stem"])
 
     class Blowup(nn.Module):
         def forward(self, z):
@@ -202,3 +202,32 @@ def test_bad_input_raises_or_warns():
 
     with pytest.raises(ValueError, match=r"layer '0' has \d+ NaN or Inf entries"):
         partial_jacobians(nn.Sequential(Blowup()), torch.zeros(3), "all", ["0"])
+
+
+def test_a_training_model_is_measured_in_eval_mode_silently_and_its_flags_restored():
+    net = resnet18(num_classes=2, width=2, seed=0)
+    x = torch.randn(3, 16, 16, generator=torch.Generator().manual_seed(0))
+    patch = Patch(0, 0, 3, 3)
+    expected = partial_ranks(net.eval(), x, patch)
+    net.train()
+    net.layer1[0].bn1.eval()  # a submodule deliberately left in eval
+    flags = [m.training for m in net.modules()]
+    torch.manual_seed(4)
+    after = torch.rand(2)
+    torch.manual_seed(4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the Monitor's behaviour: eval mode by default, no warning
+        got = partial_ranks(net, x, patch)
+    assert got.ranks == expected.ranks
+    for a, b in zip(got.spectra, expected.spectra, strict=True):
+        np.testing.assert_allclose(a.values, b.values, rtol=1e-6, atol=1e-6 * b.values[0])
+    assert [m.training for m in net.modules()] == flags
+    assert torch.equal(torch.rand(2), after)
+    with pytest.raises(ValueError, match=r"mode: \['stem\.1', .*BatchNorm\) would run in training mode"):
+        partial_ranks(net, x, patch, mode="train")
+    with pytest.raises(ValueError, match=r"'layer1\.0\.bn2'.*expected mode='eval'"):
+        partial_ranks(net, x, patch, mode="as_is")
+    assert [m.training for m in net.modules()] == flags
+    plain = nn.Sequential(nn.Linear(4, 3), nn.Tanh())  # nothing mode-dependent: every mode agrees
+    xs = torch.randn(4, generator=torch.Generator().manual_seed(2))
+    assert partial_ranks(plain, xs, "all", mode="train").ranks == partial_ranks(plain, xs, "all").ranks

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
 import pytest
 import torch
 
+from rankscope.experiments.staircase import StaircaseExperiment
 from rankscope.report import build_report, new_figure, plot_loss_and_rank
 from rankscope.store import RunDir, StoreError
 
@@ -76,12 +78,98 @@ def test_report_escapes_text(finished_run):
     assert "a &amp; b" in page
 
 
-def test_report_of_incomplete_run_says_resume(tmp_path):
+def test_report_of_incomplete_run_has_a_banner_with_the_last_step(tmp_path):
     run = RunDir.create(tmp_path / "run", experiment="e", preset="quick", config={})
-    run.append_metrics({"step": 0})
-    with pytest.raises(StoreError, match=r"incomplete.*--resume"):
-        build_report(run.path)
-    assert not (run.path / "report.html").exists()
+    for step in (0, 5, 10):
+        run.append_metrics({"step": step})
+    page = build_report(run.path).read_text(encoding="utf-8")
+    assert "incomplete: last step 10" in page and "--resume" in page
+    assert "no claim was checked" in page
+
+
+def test_incomplete_run_without_metrics_takes_the_step_from_the_checkpoint(tmp_path):
+    run = RunDir.create(tmp_path / "run", experiment="e", preset="quick", config={})
+    run.save_checkpoint({"w": torch.ones(1)}, step=40)
+    assert "incomplete: last step 40" in build_report(run.path).read_text(encoding="utf-8")
+    empty = RunDir.create(tmp_path / "empty", experiment="e", preset="quick", config={})
+    assert "incomplete: no step recorded" in build_report(empty.path).read_text(encoding="utf-8")
+
+
+def test_complete_run_has_no_banner(finished_run):
+    assert "incomplete:" not in build_report(finished_run.path).read_text(encoding="utf-8")
+
+
+def test_report_shows_status_and_margin_and_marks_fragile_checks(tmp_path):
+    run = RunDir.create(tmp_path / "run", experiment="e", preset="quick", config={})
+    checks = [
+        {
+            "name": "robust",
+            "paper": "p",
+            "ours": "o",
+            "holds": True,
+            "status": "holds",
+            "margin": 0.5,
+            "band": 0.05,
+        },
+        {
+            "name": "borderline",
+            "paper": "p",
+            "ours": "o",
+            "holds": True,
+            "status": "fragile",
+            "margin": 0.01,
+            "band": 0.05,
+        },
+        {"name": "broken", "paper": "p", "ours": "o", "holds": False, "status": "fails"},
+    ]
+    run.write_summary({"checks": checks})
+    page = build_report(run.path).read_text(encoding="utf-8")
+    assert "<th>status</th>" in page and "<th>margin</th>" in page
+    assert re.search(r'<tr class="fragile"><td>borderline</td>.*?<td class="status">fragile</td>', page)
+    assert re.search(r'<tr class="pass"><td>robust</td>', page)
+    assert re.search(r'<tr class="fail"><td>broken</td>', page)
+    assert "2 of 3 checks hold (1 fragile" in page
+    assert "0.01 (band ±0.05)" in page
+    assert "tr.fragile td.status" in page  # styled distinctly
+
+
+def test_report_without_status_keeps_the_four_columns(finished_run):
+    page = build_report(finished_run.path).read_text(encoding="utf-8")
+    assert "<th>status</th>" not in page and "<th>margin</th>" not in page
+
+
+def test_report_shows_provenance(tmp_path):
+    from rankscope.provenance import collect_provenance
+
+    run = RunDir.create(tmp_path / "run", experiment="e", preset="quick", config={})
+    prov = collect_provenance()
+    run.write_summary({"checks": [], "provenance": prov})
+    page = build_report(run.path).read_text(encoding="utf-8")
+    assert "<h2>Where it ran</h2>" in page and html.escape(prov["os"]) in page
+    assert "provenance.cpu" not in page  # not repeated among the results
+
+
+def test_report_is_recorded_in_the_manifest(finished_run):
+    build_report(finished_run.path)
+    assert "report.html" in finished_run.owned_files()
+
+
+def test_rebuild_report_skips_figures_of_a_killed_run_with_a_note(tmp_path, monkeypatch):
+    from rankscope.experiments import REGISTRY, rebuild_report
+
+    class Fragile(StaircaseExperiment):
+        def figures(self, run_dir):
+            raise IndexError("no records for L2_n6")
+
+    monkeypatch.setitem(REGISTRY, "staircase", Fragile())
+    run = RunDir.create(tmp_path / "run", experiment="staircase", preset="quick", config={})
+    run.append_metrics({"step": 3})
+    page = rebuild_report(run.path).read_text(encoding="utf-8")
+    assert "incomplete: last step 3" in page
+    assert "figures were not drawn from the partial data (IndexError: no records for L2_n6)" in page
+    run.write_summary({"checks": []})  # a finished run's figures must draw: a failure is a bug
+    with pytest.raises(IndexError):
+        rebuild_report(run.path)
 
 
 def test_report_of_non_run_dir(tmp_path):

@@ -141,5 +141,8 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_work(tmp_path):
             reference = tmp_path / f"ref-{p.name}"
             run_experiment("staircase", "quick", reference, {**LONGER, **p.settings})
             assert got == RunDir(reference).read_metrics()
-            assert RunDir(run_dir).read_summary() == RunDir(reference).read_summary()
+            # the same results; provenance (where and with which threads it ran) may differ
+            resumed, unbroken = RunDir(run_dir).read_summary(), RunDir(reference).read_summary()
+            resumed.pop("provenance"), unbroken.pop("provenance")
+            assert resumed == unbroken
     assert read_sweep(root)["counts"]["done"] == 3

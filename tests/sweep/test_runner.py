@@ -30,14 +30,15 @@ requires_ray = pytest.mark.skipif(
 )
 
 TINY = {
+    "nets": [[1, 6]],
     "stages": [["adam", 40, 0.01]],
     "every": 5,
     "checkpoint_every": 20,
     "train_points": 50,
     "quadrature_points": 50,
 }
-# width 0 passes the config's type check and fails when the network is built: a failing point
-GRID = ["seed=0:2", "nets=[[1,6]]|[[1,0]]"]
+# an unknown activation passes the config's checks and fails when the network is built: a failing point
+GRID = ["seed=0:2", "activation=tanh|nope"]
 SPEC = SweepSpec("staircase", "quick", parse_grid(GRID), TINY)
 
 
@@ -70,7 +71,10 @@ def assert_same_run(a, b):
         assert ea["error"] == eb["error"]
         return
     assert ra.read_metrics() == rb.read_metrics()
-    assert ra.read_summary() == rb.read_summary()
+    sa, sb = ra.read_summary(), rb.read_summary()
+    pa, pb = sa.pop("provenance"), sb.pop("provenance")  # where it ran may differ between backends
+    assert sa == sb
+    assert pa["torch_threads"] == pb["torch_threads"] and pa["versions"] == pb["versions"]
     xa, xb = ra.read_arrays(), rb.read_arrays()
     assert sorted(xa) == sorted(xb)
     for key in xa:
@@ -79,16 +83,21 @@ def assert_same_run(a, b):
 
 def test_pool_sweep_writes_one_run_directory_per_point_and_sweep_json(pool_sweep):
     root, result = pool_sweep
-    names = ["seed=0__nets=1_6", "seed=0__nets=1_0", "seed=1__nets=1_6", "seed=1__nets=1_0"]
+    names = [
+        "seed=0__activation=tanh",
+        "seed=0__activation=nope",
+        "seed=1__activation=tanh",
+        "seed=1__activation=nope",
+    ]
     assert [p.name for p in result.points] == names
     assert [p.status for p in result.points] == ["done", "failed", "done", "failed"]
     state = read_sweep(root)
-    assert state["grid"] == {"seed": [0, 1], "nets": [[[1, 6]], [[1, 0]]]}
+    assert state["grid"] == {"seed": [0, 1], "activation": ["tanh", "nope"]}
     assert state["overrides"] == TINY and state["backend"] == {"kind": "pool", "jobs": 2}
     assert [p["dir"] for p in state["points"]] == names
     assert state["counts"]["done"] == 2 and state["counts"]["failed"] == 2
     for seed in (0, 1):
-        run = RunDir(root / f"seed={seed}__nets=1_6")
+        run = RunDir(root / f"seed={seed}__activation=tanh")
         assert run.is_complete() and (run.path / "report.html").is_file()
         config = run.read_config()["config"]
         assert config["seed"] == seed and config["nets"] == [[1, 6]] and config["every"] == 5
@@ -98,19 +107,21 @@ def test_pool_sweep_writes_one_run_directory_per_point_and_sweep_json(pool_sweep
 def test_a_failed_run_is_recorded_in_its_directory_and_in_sweep_json(pool_sweep):
     root, result = pool_sweep
     failed = {p.name: p for p in result.failed}
-    assert sorted(failed) == ["seed=0__nets=1_0", "seed=1__nets=1_0"]
+    assert sorted(failed) == ["seed=0__activation=nope", "seed=1__activation=nope"]
     for name, point in failed.items():
-        assert point.error == "ValueError: width must be a positive integer (>= 1); got 0"
+        assert (
+            point.error.startswith("ValueError: activation must be one of [") and "got 'nope'" in point.error
+        )
         record = json.loads((root / name / "error.json").read_text())
         assert record["error"] == point.error and "Traceback" in record["traceback"]
         assert not RunDir(root / name).is_complete()
-    assert read_sweep(root)["points"][1]["error"] == failed["seed=0__nets=1_0"].error
+    assert read_sweep(root)["points"][1]["error"] == failed["seed=0__activation=nope"].error
 
 
 def test_resume_reruns_only_failed_and_incomplete_points(pool_sweep, tmp_path, monkeypatch):
     root = tmp_path / "copy"
     shutil.copytree(pool_sweep[0], root)
-    (root / "seed=1__nets=1_6" / "summary.json").unlink()  # as if killed before it finished
+    (root / "seed=1__activation=tanh" / "summary.json").unlink()  # as if killed before it finished
     handed: list[str] = []
 
     def fake_pool(todo, backend, state):  # records what would run, runs nothing
@@ -118,7 +129,7 @@ def test_resume_reruns_only_failed_and_incomplete_points(pool_sweep, tmp_path, m
 
     monkeypatch.setattr(runner_mod, "_execute_pool", fake_pool)
     result = run_sweep(SPEC, root, backend=LocalPool(jobs=2), resume=True)
-    assert handed == ["seed=0__nets=1_0", "seed=1__nets=1_6", "seed=1__nets=1_0"]
+    assert handed == ["seed=0__activation=nope", "seed=1__activation=tanh", "seed=1__activation=nope"]
     assert [p.status for p in result.points] == ["done", "failed", "incomplete", "failed"]
 
 
@@ -223,3 +234,25 @@ def test_a_second_sweep_on_the_same_root_is_refused_while_one_runs(pool_sweep, t
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         with pytest.raises(SweepError, match=r"another sweep is running in"):
             run_sweep(SPEC, root, resume=True)
+
+
+def test_run_point_deletes_only_the_error_json_it_wrote(tmp_path):
+    from rankscope.sweep import run_point
+
+    point = tmp_path / "p"
+    task = {"name": "p", "dir": str(point), "experiment": "staircase", "preset": "quick"}
+    failing = {**task, "overrides": {**TINY, "activation": "nope"}}
+    assert run_point(failing)["status"] == "failed"
+    assert "error.json" in RunDir(point).owned_files()
+    (point / "notes.txt").write_text("mine")
+    assert run_point(failing)["status"] == "failed"  # the old error.json is replaced, nothing else
+    assert (point / "notes.txt").read_text() == "mine"
+    assert json.loads((point / "error.json").read_text())["error"].startswith("ValueError: activation")
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "error.json").write_text("the user's")
+    outcome = run_point({**task, "dir": str(foreign), "overrides": TINY})
+    assert outcome["status"] == "failed" and "not a rankscope run directory" in outcome["error"]
+    assert sorted(p.name for p in foreign.iterdir()) == ["error.json"]
+    assert (foreign / "error.json").read_text() == "the user's"

@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from rankscope.linalg import effective_rank, eigenspectrum, eps_rank
 from rankscope.matrices import gram_matrix
 from rankscope.nets import MLP
 from rankscope.sampling import gauss_legendre
-from rankscope.train import Monitor, Stage, Trainer
+from rankscope.train import Monitor, NonFiniteFeaturesWarning, RankCappedWarning, Stage, Trainer
 
 
 def _problem():
@@ -113,3 +114,123 @@ def test_history_eps_rank_is_int():
     mon.record(0)
     assert isinstance(mon.history.eps_rank["layers.0"][0], int)
     assert np.isnan(mon.history.loss[0])
+
+
+def _dropout_net(seed=0):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(
+        torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Dropout(0.3), torch.nn.Linear(32, 1)
+    )
+
+
+def _train(net, monitor=None, steps=8):
+    x, y = torch.linspace(-1, 1, 64)[:, None], torch.sin(3 * torch.linspace(-1, 1, 64))[:, None]
+    torch.manual_seed(123)  # the dropout masks of training come from the global RNG
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for step in range(steps):
+        loss = ((net(x) - y) ** 2).mean()
+        if monitor is not None:
+            monitor.record(step, loss=loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return [p.detach().clone() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("mode", ["eval", "train"])
+def test_monitoring_every_step_leaves_training_bitwise_unchanged(mode):
+    plain = _train(_dropout_net().train())
+    net = _dropout_net().train()
+    mon = Monitor(net, "all", gauss_legendre((-1.0, 1.0), 40), every=1, mode=mode)
+    monitored = _train(net, mon)
+    assert len(mon.history) == 8
+    assert all(torch.equal(a, b) for a, b in zip(plain, monitored, strict=True))
+
+
+def test_dropout_model_is_measured_in_eval_mode_by_default():
+    net = _dropout_net().train()
+    net[0].eval()  # a submodule deliberately left in eval
+    q = gauss_legendre((-1.0, 1.0), 100)
+    rec = Monitor(net, "last", q, every=1).record(0)
+    x = torch.as_tensor(np.array(q.points))
+    feats = torch.tanh(x @ net[0].weight.double().T + net[0].bias.double())  # dropout off
+    by_hand = eps_rank(eigenspectrum(rankscope.matrices.gram_from_features(feats, q.weights)))
+    assert rec["measures"]["eps_rank"]["3:input"] == by_hand
+    assert [m.training for m in net.modules()] == [True, False, True, True, True]
+    train = Monitor(net, "last", q, every=1, mode="train").record(0)["measures"]["eps_rank"]["3:input"]
+    assert train > by_hand + 5  # random masks make the features look far richer
+
+
+def test_functional_activations_and_reused_modules_are_monitored():
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.relu = torch.nn.Linear(1, 6), torch.nn.Linear(6, 6), torch.nn.ReLU()
+            self.head = torch.nn.Linear(6, 1)
+
+        def forward(self, x):
+            return self.head(torch.tanh(self.b(self.relu(self.a(x)))).relu() + self.relu(x))
+
+    mon = Monitor(Net(), "all", gauss_legendre((-1.0, 1.0), 50), every=1)
+    assert [r.name for r in mon.refs] == ["relu", "tanh()", "relu()", "relu@1"]
+    assert set(mon.record(0)["measures"]["eps_rank"]) == {"relu", "tanh()", "relu()", "relu@1"}
+
+
+def _diverged():
+    net = MLP(1, 6, 2, seed=0)
+    with torch.no_grad():
+        net.layers[1].linear.weight[0, 0] = float("nan")
+    return net
+
+
+def test_a_diverged_model_records_nan_and_warns_once_naming_layer_and_step():
+    net = MLP(1, 6, 2, seed=0)
+    seen = []
+    mon = Monitor(net, "all", gauss_legendre((-1.0, 1.0), 20), every=1, sink=seen.append)
+    mon.record(0, loss=1.0)
+    with torch.no_grad():
+        net.layers[1].linear.weight[0, 0] = float("nan")
+    with pytest.warns(NonFiniteFeaturesWarning) as caught:
+        rec = mon.record(5, loss=float("nan"))
+        mon.record(6)
+    assert len(caught) == 1
+    assert "['layers.1'] have NaN or Inf neuron functions at step 5" in str(caught[0].message)
+    assert issubclass(NonFiniteFeaturesWarning, RuntimeWarning)
+    assert math.isnan(rec["measures"]["eps_rank"]["layers.1"])
+    assert isinstance(rec["measures"]["eps_rank"]["layers.0"], int)  # the layer before the NaN is fine
+    assert np.isnan(rec["spectrum"]["layers.1"]).all() and len(rec["spectrum"]["layers.1"]) == 6
+    ranks = mon.history.eps_rank["layers.1"]
+    assert isinstance(ranks[0], int) and math.isnan(ranks[1]) and math.isnan(ranks[2])
+    assert len(seen) == 3
+
+
+def test_on_nonfinite_raise_names_layer_and_step_and_records_nothing():
+    mon = Monitor(_diverged(), "all", gauss_legendre((-1.0, 1.0), 20), every=1, on_nonfinite="raise")
+    with pytest.raises(
+        ValueError, match=r"layers \['layers\.1'\] have NaN or Inf neuron functions at step 3"
+    ):
+        mon.record(3)
+    assert len(mon.history) == 0
+    with pytest.raises(ValueError, match=r"on_nonfinite must be one of \['raise', 'warn'\]; got 'ignore'"):
+        Monitor(_diverged(), "all", gauss_legendre((-1.0, 1.0), 20), on_nonfinite="ignore")
+    with pytest.raises(ValueError, match=r"mode must be one of \['as_is', 'eval', 'train'\]; got 'test'"):
+        Monitor(_diverged(), "all", gauss_legendre((-1.0, 1.0), 20), mode="test")
+
+
+def test_fewer_points_than_features_warns_once_that_the_rank_is_capped():
+    with pytest.warns(RankCappedWarning) as caught:
+        mon = Monitor(MLP(1, 64, 2, seed=0), "last", gauss_legendre((-1.0, 1.0), 30), every=1)
+    assert len(caught) == 1
+    assert "layer 'layers.1' has 64 features but the quadrature has 30 points" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mon.record(0)["measures"]["eps_rank"]["layers.1"] <= 30
+        Monitor(MLP(1, 64, 2, seed=0), "last", gauss_legendre((-1.0, 1.0), 64))
+
+
+def test_points_that_do_not_fit_the_model_fail_when_the_monitor_is_built():
+    q = rankscope.sampling.quadrature(torch.rand(25, 2, dtype=torch.float64))
+    with pytest.raises(
+        ValueError, match=r"quadrature\.points has shape \(25, 2\) but MLP expects inputs of shape"
+    ):
+        Monitor(MLP(1, 4, 2), "all", q)
