@@ -59,7 +59,8 @@ def train_fitting(
     Gauss–Legendre points every ``every`` steps. Network ``i`` writes records
     ``{"step": i * (T + 1) + iter, "iter": iter, "net": label, "loss", "measures", ...}`` where ``T``
     is the number of training steps, so ``step`` increases through the whole run. Checkpoints and
-    resume follow :func:`rankscope.experiments._resume.train_in_turn`.
+    resume follow :func:`rankscope.experiments._resume.train_in_turn`. A non-finite loss (the net
+    diverged) raises ``RuntimeError`` naming the net and the stages; what was recorded is kept.
 
     Args:
         nets: ``(label, make_model)`` pairs; labels must be distinct.
@@ -100,7 +101,18 @@ def train_fitting(
                 keep_spectra=settings.keep_spectra,
                 sink=sink,
             )
-            return Trainer(net, lambda m: problem.mse(m, x, y), stages, [monitor])
+
+            def loss(m: nn.Module) -> torch.Tensor:
+                value = problem.mse(m, x, y)
+                if not bool(torch.isfinite(value)):
+                    raise RuntimeError(
+                        f"training of net {label!r} diverged (loss {float(value.detach())}) with stages "
+                        f"{[list(s) for s in settings.stages]}; expected a finite loss: lower the learning "
+                        "rate (--set stages=...)"
+                    )
+                return value
+
+            return Trainer(net, loss, stages, [monitor])
 
         return Job(label, build)
 

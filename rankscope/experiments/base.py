@@ -13,7 +13,7 @@ import math
 import sys
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rankscope.experiments.checks import Check
@@ -31,6 +31,7 @@ __all__ = [
     "Experiment",
     "Progress",
     "Rule",
+    "choice",
     "config_from_dict",
     "get_experiment",
     "parse_overrides",
@@ -227,6 +228,9 @@ def _check_values(f: dataclasses.Field, where: str, value: Any) -> None:
     elif isinstance(value, str):
         if not value:
             raise ConfigError(where, value, "a non-empty string")
+        choices = f.metadata.get("choices")
+        if choices is not None and value not in choices:
+            raise ConfigError(where, value, f"one of {list(choices)}")
     elif isinstance(value, (list, tuple)):
         if not value and not _rule_for(f, False).allow_empty:
             raise ConfigError(where, value, "a non-empty list")
@@ -236,6 +240,16 @@ def _check_values(f: dataclasses.Field, where: str, value: Any) -> None:
                 _check_stage(f"{where}[{i}]", item)
             else:
                 _check_values(f, f"{where}[{i}]", item)
+
+
+def choice(default: Any, choices: Iterable[str]) -> Any:
+    """A config field whose string (or each string of a list) must be one of ``choices``.
+
+    ``activation: str = choice("tanh", ACTIVATIONS)``; ``problems: tuple[str, ...] =
+    choice(PROBLEMS, PROBLEMS)``. Checked with the other values before anything is written; the
+    error names the key, the value and the choices.
+    """
+    return dataclasses.field(default=default, metadata={"choices": tuple(choices)})
 
 
 def _check_stage(where: str, stage: Sequence[Any]) -> None:

@@ -32,8 +32,8 @@ from torch import nn
 
 from rankscope.analysis import StaircaseStats, staircase_stats
 from rankscope.experiments._fitting import FittingSettings, train_fitting
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
-from rankscope.nets import MLP
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP
 
 __all__ = [
     "ActivationsConfig",
@@ -183,8 +183,8 @@ class LayersConfig:
 
     depth: int = 4
     width: int = 50
-    activation: str = "tanh"
-    init: str = "xavier"
+    activation: str = choice("tanh", ACTIVATIONS)
+    init: str = choice("xavier", INITIALISERS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
     train_points: int = 1000
     quadrature_points: int = 1000
@@ -284,10 +284,10 @@ class StaircaseLayersExperiment(Experiment):
 class ActivationsConfig:
     """Configuration of ``staircase-activations`` (paper 000 Example 2.6 (iii), Fig. 4)."""
 
-    activations: tuple[str, ...] = ("relu", "elu", "cos", "tanh")
+    activations: tuple[str, ...] = choice(("relu", "elu", "cos", "tanh"), ACTIVATIONS)
     depth: int = 4
     width: int = 50
-    init: str = "xavier"
+    init: str = choice("xavier", INITIALISERS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
     train_points: int = 1000
     quadrature_points: int = 1000

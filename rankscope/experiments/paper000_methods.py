@@ -32,8 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from rankscope._checks import check_choice
-from rankscope.experiments.base import Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
 from rankscope.experiments.checks import Check, all_of, at_least, at_most
 from rankscope.experiments.paper000_fitting import (
     FittingSeries,
@@ -42,7 +41,7 @@ from rankscope.experiments.paper000_fitting import (
     series_arrays,
     train_fitting,
 )
-from rankscope.nets import MLP, ResidualMLP
+from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP, ResidualMLP
 
 __all__ = [
     "Init1dConfig",
@@ -94,8 +93,10 @@ class Init1dConfig:
     """Configuration of ``init-1d`` (paper 000 Example 4.1, Fig. 6)."""
 
     nets: tuple[tuple[int, int], ...] = ((2, 30), (4, 50))  # (L, n)
-    baseline: str = "xavier"  # the "default settings" compared with the deterministic scheme
-    activation: str = "tanh"
+    baseline: str = choice(
+        "xavier", ("xavier", "uniform_fan_in")
+    )  # the "default settings" compared with the deterministic scheme
+    activation: str = choice("tanh", ACTIVATIONS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 12000, 1e-3),)
     train_points: int = 1000
     quadrature_points: int = 1000
@@ -204,7 +205,6 @@ class Init1dExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: Init1dConfig = config
-        check_choice("baseline", cfg.baseline, ("xavier", "uniform_fan_in"))
 
         def maker(depth: int, width: int, init: str, seed: int) -> Callable[[], nn.Module]:
             return lambda: MLP(1, width, depth, act=cfg.activation, init=init, seed=seed)
@@ -251,8 +251,8 @@ class ResnetConfig:
 
     depth: int = 4
     width: int = 50
-    activation: str = "tanh"
-    init: str = "uniform_fan_in"
+    activation: str = choice("tanh", ACTIVATIONS)
+    init: str = choice("uniform_fan_in", INITIALISERS)
     rank_fraction: float = 0.8  # "high rank": eps-rank >= ceil(rank_fraction * n)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
     train_points: int = 1000

@@ -51,9 +51,9 @@ from torch import nn
 
 from rankscope.analysis import staircase_stats
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
 from rankscope.experiments.checks import Check, at_most
-from rankscope.nets import MLP
+from rankscope.nets import ACTIVATIONS, MLP
 from rankscope.nets.random_features import SOLVERS, RandomFeatureModel
 from rankscope.nets.udi import uniform_density
 from rankscope.operators import laplacian
@@ -143,8 +143,8 @@ class PinnPoissonConfig:
 
     width: int = 50
     depth: int = 2
-    activation: str = "tanh"
-    inits: tuple[str, ...] = ("xavier", "udi")
+    activation: str = choice("tanh", ACTIVATIONS)
+    inits: tuple[str, ...] = choice(("xavier", "udi"), ("xavier", "udi"))
     udi_gamma: float = 2.0
     udi_radius_fraction: float = 1.0  # r_j ~ U[0, fraction * R], R the circumradius
     stages: tuple[tuple[str, int, float], ...] = (("adam", 1500, 1e-3),)
@@ -403,9 +403,11 @@ class RfmVsElmConfig:
     partition: tuple[int, int] = (3, 3)
     counts: tuple[int, ...] = (90, 225, 450, 900)  # the sweep of Fig. 8(f)
     seeds: tuple[int, ...] = (0,)
-    activation: str = "tanh"
+    activation: str = choice("tanh", ACTIVATIONS)
     weight_scale: float = 1.0
-    solver: str = "truncated_svd"  # primary solver (figures, checks); both are always reported
+    solver: str = choice(
+        "truncated_svd", SOLVERS
+    )  # primary solver (figures, checks); both are always reported
     eps: float = 1e-6
     fit_points: int = 20  # Gauss–Legendre nodes per subdomain per axis: fit and Gram rule
     error_points: int = 30  # per subdomain per axis: relative L2 error

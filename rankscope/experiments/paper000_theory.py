@@ -40,11 +40,12 @@ from torch import nn
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
 from rankscope.experiments.checks import Check, at_least
+from rankscope.linalg import SELECTION_METHODS
 from rankscope.linalg.loss_bound import dist_to_span, loss_lower_bound, theorem32_reduction
 from rankscope.matrices import gram_from_features
-from rankscope.nets import MLP, HiddenLayer, capture, initialise, resolve_layers
+from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP, HiddenLayer, capture, initialise, resolve_layers
 from rankscope.problems import staircase_target
 from rankscope.sampling import gauss_legendre, quadrature, trapezoid
 from rankscope.train import Monitor, Trainer, parse_stages
@@ -112,8 +113,8 @@ class DigitsConfig:
     width: int = 50
     depth: int = 4
     bottleneck: int = 10
-    activation: str = "tanh"
-    init: str = "uniform_fan_in"
+    activation: str = choice("tanh", ACTIVATIONS)
+    init: str = choice("uniform_fan_in", INITIALISERS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 4000, 1e-4),)
     test_fraction: float = 0.25
     eps: float = 1e-6
@@ -332,13 +333,13 @@ class LossBoundConfig:
 
     depth: int = 2
     width: int = 50
-    activation: str = "tanh"
-    init: str = "xavier"
+    activation: str = choice("tanh", ACTIVATIONS)
+    init: str = choice("xavier", INITIALISERS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
     train_points: int = 1000
     quadrature_points: int = 1000
     eps: tuple[float, ...] = (1e-4, 1e-6, 1e-8)
-    selection: str = "qr"
+    selection: str = choice("qr", SELECTION_METHODS)
     every: int = 50
     checkpoint_every: int = 1000
     seed: int = 0

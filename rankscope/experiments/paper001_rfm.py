@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
 from rankscope.linalg import Spectrum, cutoff_number, truncated_entropy
 from rankscope.linalg.truncated_svd import truncation_curve
 from rankscope.matrices.random_features import (
@@ -328,7 +328,7 @@ class RfmPoisson1dConfig:
     radius: float = 1.0
     shared_rtol: float = 0.05
     large_ratio: float = 1e-4
-    boundary: str = "ghost"
+    boundary: str = choice("ghost", ("ghost", "truncate"))
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     threads: int = 1
 
@@ -452,7 +452,7 @@ class RfmPoisson2dConfig:
     radius: float = 1.0
     shared_rtol: float = 0.05
     large_ratio: float = 1e-4
-    boundary: str = "ghost"
+    boundary: str = choice("ghost", ("ghost", "truncate"))
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     threads: int = 1
 
@@ -506,7 +506,7 @@ class RfmBiharmonicConfig:
     radius: float = 1.0
     shared_rtol: float = 0.05
     large_ratio: float = 1e-4
-    boundary: str = "ghost"
+    boundary: str = choice("ghost", ("ghost", "truncate"))
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     threads: int = 1
 

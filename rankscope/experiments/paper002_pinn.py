@@ -32,8 +32,8 @@ from torch import nn
 
 from rankscope.analysis_frequency import error_amplitudes, periodic_grid, rolling_average
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
-from rankscope.nets import MLP
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.nets import ACTIVATIONS, MLP
 from rankscope.problems.multiscale import (
     FREQUENCIES,
     frequency_bvp,
@@ -149,7 +149,7 @@ class TwoScaleConfig:
     eps: float = 1 / 32
     width: int = 40
     depth: int = 4
-    activation: str = "tanh"
+    activation: str = choice("tanh", ACTIVATIONS)
     trials: int = 2
     regression_points: int = 403  # ceil(2 pi / (eps/2))
     collocation_points: int = 1024
@@ -324,7 +324,7 @@ class FrequencyConfig:
 
     width: int = 60
     depth: int = 4
-    activation: str = "tanh"
+    activation: str = choice("tanh", ACTIVATIONS)
     collocation_points: int = 512
     lam: float = 80.0
     # the start of appendix A's schedule (the paper preset runs all of it: 56,100 steps)

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
 from rankscope.relu.neurons import random_neurons, uniform_breakpoints_1d
 from rankscope.relu.sggn import (
     FixedRule,
@@ -74,7 +74,7 @@ PROBLEMS: tuple[str, ...] = ("step", "layer", "multifreq", "line2d")
 class SgGNConfig:
     """Configuration of the ``sggn`` experiment (see the module docstring)."""
 
-    problems: tuple[str, ...] = PROBLEMS
+    problems: tuple[str, ...] = choice(PROBLEMS, PROBLEMS)
     neurons_1d: int = 256
     neurons_2d: int = 64
     sggn_iterations: int = 100
@@ -82,7 +82,9 @@ class SgGNConfig:
     adam_lr: float = 1e-3
     lbfgs_iterations: int = 2000
     lbfgs_history: int = 50
-    mass_solver_1d: str = "dense"  # or "structured": rankscope.relu.solve1d.ReluMassSolver1D
+    mass_solver_1d: str = choice(
+        "dense", ("dense", "structured")
+    )  # or "structured": rankscope.relu.solve1d.ReluMassSolver1D
     panels_1d: int = 512
     order_1d: int = 6
     panels_2d: int = 64
@@ -190,10 +192,6 @@ class SgGNExperiment(Experiment):
 
     def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
         cfg: SgGNConfig = config
-        for p in cfg.problems:
-            make_target(p, cfg)
-        if cfg.mass_solver_1d not in ("dense", "structured"):
-            raise ValueError(f"mass_solver_1d must be 'dense' or 'structured'; got {cfg.mass_solver_1d!r}")
         steps = {"sggn": cfg.sggn_iterations, "adam": cfg.adam_steps, "lbfgs": cfg.lbfgs_iterations}
         slots = max(steps.values()) + 1
         units = [(p, m) for p in cfg.problems for m in METHODS]

@@ -32,8 +32,13 @@ from rankscope.analysis_features import (
     independence_deficit,
     lasso_eta_max,
 )
-from rankscope.experiments._paper004_common import build_digits_net, load_digits_split, train_nets
-from rankscope.experiments.base import Experiment, Progress, no_progress, register
+from rankscope.experiments._paper004_common import (
+    DIGITS_NETS,
+    build_digits_net,
+    load_digits_split,
+    train_nets,
+)
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
 from rankscope.experiments.checks import Check, at_most
 from rankscope.train import parse_stages
 
@@ -46,12 +51,12 @@ PAPER_MAX_RATIO = 109 / 192  # Table 2's largest ClsDim / ambient dimension (ViT
 class ClsDimConfig:
     """Configuration of ``cls-dim`` (see module docstring)."""
 
-    nets: tuple[str, ...] = ("mlp", "resnet", "vit")
+    nets: tuple[str, ...] = choice(("mlp", "resnet", "vit"), DIGITS_NETS)
     width: int = 64
     depth: int = 3
     stages: tuple[tuple[str, int, float], ...] = (("adam", 300, 3e-3),)
     eps: float = 0.05
-    search: str = "binary"
+    search: str = choice("binary", ("binary", "linear"))
     max_ratio: float = PAPER_MAX_RATIO
     batch_size: int = 128
     checkpoint_every: int = 50
@@ -141,13 +146,15 @@ def cls_dim_checks(cfg: ClsDimConfig, results: dict[str, dict[str, Any]]) -> lis
 class DeficitConfig:
     """Configuration of ``independence-deficit`` (see module docstring)."""
 
-    net: str = "mlp"
+    net: str = choice("mlp", DIGITS_NETS)
     width: int = 64
     depth: int = 3
     stages: tuple[tuple[str, int, float], ...] = (("adam", 300, 3e-3),)
     targets: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
     eta_fraction: float = 0.2
-    fit_on: str = "class"  # Alg. A4 fits on the target class's samples; "all" follows eq. (11)'s E_x
+    fit_on: str = choice(
+        "class", ("class", "all")
+    )  # Alg. A4 fits on the target class's samples; "all" follows eq. (11)'s E_x
     max_support: int = 4  # "k << #classes": fewer than half of the 9 other classes
     max_accuracy_drop: float = 0.1  # on the target class's samples
     batch_size: int = 128

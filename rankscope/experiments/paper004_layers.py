@@ -28,13 +28,14 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from rankscope.experiments._paper004_common import (
+    DIGITS_NETS,
     accuracy_on_test,
     build_digits_net,
     load_digits_split,
     rank_increases,
     train_nets,
 )
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
 from rankscope.matrices.jacobian import PartialRanks, partial_ranks
 from rankscope.matrices.patch import Patch
 from rankscope.nets.vision import MLPMixer, ViT, resnet18
@@ -66,7 +67,7 @@ class LayersConfig:
     minilm: bool = True
     sentences: int = 2
     minilm_dims: int = 32
-    digits_nets: tuple[str, ...] = ("mlp", "resnet", "vit")
+    digits_nets: tuple[str, ...] = choice(("mlp", "resnet", "vit"), DIGITS_NETS)
     digits_width: int = 64
     digits_depth: int = 3
     digits_samples: int = 2

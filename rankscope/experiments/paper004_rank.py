@@ -31,7 +31,7 @@ from scipy.special import digamma, polygamma
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
 from rankscope.linalg import numerical_rank, singular_spectrum
 from rankscope.linalg.pca_dim import pca_dimension
 from rankscope.matrices.jacobian import partial_ranks
@@ -326,7 +326,7 @@ class ComponentsConfig:
     channels: int = 16
     groups: int = 4
     samples: int = 2048
-    components: tuple[str, ...] = COMPONENTS
+    components: tuple[str, ...] = choice(COMPONENTS, COMPONENTS)
     much: float = 0.05  # "lose much": PCA-dimension loss >= this fraction
     little: float = 0.05  # "lose a little": Jacobian-rank loss <= this fraction of d
     chunk_size: int = 256

@@ -19,8 +19,8 @@ import numpy as np
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
 from rankscope.experiments._fitting import train_fitting
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
-from rankscope.nets import MLP
+from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP
 
 __all__ = ["StaircaseConfig", "StaircaseExperiment"]
 
@@ -30,8 +30,8 @@ class StaircaseConfig:
     """Configuration of the ``staircase`` experiment (see module docstring)."""
 
     nets: tuple[tuple[int, int], ...] = ((2, 50), (2, 25), (4, 50), (4, 25))  # (L, n)
-    activation: str = "tanh"
-    init: str = "xavier"
+    activation: str = choice("tanh", ACTIVATIONS)
+    init: str = choice("xavier", INITIALISERS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
     train_points: int = 1000
     quadrature_points: int = 1000

@@ -1,3 +1,6 @@
+import dataclasses
+import re
+
 import pytest
 
 from rankscope.experiments import (
@@ -5,7 +8,9 @@ from rankscope.experiments import (
     get_experiment,
     parse_overrides,
     resolve_config,
+    run_experiment,
 )
+from rankscope.experiments.base import ConfigError
 
 
 def test_every_experiment_has_quick_and_paper_presets_that_resolve():
@@ -38,3 +43,46 @@ def test_bad_overrides_name_key_value_and_expectation():
         get_experiment("stairs")
     with pytest.raises(ValueError, match="--set expects key=value"):
         parse_overrides(["every"])
+
+
+def _choice_fields():
+    for exp in REGISTRY.values():
+        for f in dataclasses.fields(exp.Config):
+            if "choices" in f.metadata:
+                yield exp.name, f
+
+
+CHOICE_FIELDS = list(_choice_fields())
+
+
+def test_the_named_fields_of_every_experiment_are_choices():
+    named = {(e, f.name) for e, f in CHOICE_FIELDS}
+    for pair in [
+        ("staircase", "activation"),
+        ("staircase", "init"),
+        ("sggn", "problems"),
+        ("sggn", "mass_solver_1d"),
+        ("init-1d", "baseline"),
+        ("rank-components", "components"),
+    ]:
+        assert pair in named or pair[0] not in REGISTRY, pair
+    assert len(CHOICE_FIELDS) >= 25
+
+
+@pytest.mark.parametrize(("name", "field"), CHOICE_FIELDS, ids=[f"{e}.{f.name}" for e, f in CHOICE_FIELDS])
+def test_every_choice_field_refuses_a_value_outside_its_choices_before_any_write(name, field, tmp_path):
+    """An unknown activation/init/solver/... is refused with one line naming the key, the value and
+    the choices, by config validation (so before the run directory exists), and each listed choice is
+    accepted."""
+    exp = get_experiment(name)
+    default = getattr(exp.Config(), field.name)
+    bad = ["nonsense"] if isinstance(default, tuple) else "nonsense"
+    where = f"{field.name}[0]" if isinstance(default, tuple) else field.name
+    with pytest.raises(ConfigError, match=rf"^{re.escape(where)} must be one of \[.*\]; got 'nonsense'$"):
+        resolve_config(exp, "quick", {field.name: bad})
+    with pytest.raises(ConfigError):
+        run_experiment(name, "quick", tmp_path / "never", {field.name: bad})
+    assert not (tmp_path / "never").exists()
+    for value in field.metadata["choices"]:
+        cfg = resolve_config(exp, "quick", {field.name: [value] if isinstance(default, tuple) else value})
+        assert getattr(cfg, field.name) in (value, (value,))

@@ -157,7 +157,10 @@ def test_checks_hold_and_fail_on_synthetic_series():
 
 
 def test_bad_config_errors(tmp_path):
-    with pytest.raises(ValueError, match="problems entries must be among"):
+    with pytest.raises(
+        ValueError,
+        match=r"problems\[0\] must be one of \[.step., .layer., .multifreq., .line2d.\]; got .square.",
+    ):
         run_experiment("sggn", "quick", tmp_path / "never", {**TINY, "problems": ["square"]})
     assert not (tmp_path / "never").exists()  # refused before anything was written
 

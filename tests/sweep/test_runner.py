@@ -37,9 +37,9 @@ TINY = {
     "train_points": 50,
     "quadrature_points": 50,
 }
-# an unknown activation passes the config's checks and fails when the network is built: a failing point
-GRID = ["seed=0:2", "activation=tanh|nope"]
-SPEC = SweepSpec("staircase", "quick", parse_grid(GRID), TINY)
+# SGD at lr 1e30 passes the config's checks and diverges at its first step: a point that fails at run time
+GRID = ["seed=0:2", 'stages=[["adam", 40, 0.01]]|[["sgd", 40, 1e30]]']
+SPEC = SweepSpec("staircase", "quick", parse_grid(GRID), {k: v for k, v in TINY.items() if k != "stages"})
 
 
 @pytest.fixture(scope="module")
@@ -84,20 +84,20 @@ def assert_same_run(a, b):
 def test_pool_sweep_writes_one_run_directory_per_point_and_sweep_json(pool_sweep):
     root, result = pool_sweep
     names = [
-        "seed=0__activation=tanh",
-        "seed=0__activation=nope",
-        "seed=1__activation=tanh",
-        "seed=1__activation=nope",
+        "seed=0__stages=adam_40_0.01",
+        "seed=0__stages=sgd_40_1e+30",
+        "seed=1__stages=adam_40_0.01",
+        "seed=1__stages=sgd_40_1e+30",
     ]
     assert [p.name for p in result.points] == names
     assert [p.status for p in result.points] == ["done", "failed", "done", "failed"]
     state = read_sweep(root)
-    assert state["grid"] == {"seed": [0, 1], "activation": ["tanh", "nope"]}
-    assert state["overrides"] == TINY and state["backend"] == {"kind": "pool", "jobs": 2}
+    assert state["grid"] == {"seed": [0, 1], "stages": [[["adam", 40, 0.01]], [["sgd", 40, 1e30]]]}
+    assert state["overrides"] == SPEC.overrides and state["backend"] == {"kind": "pool", "jobs": 2}
     assert [p["dir"] for p in state["points"]] == names
     assert state["counts"]["done"] == 2 and state["counts"]["failed"] == 2
     for seed in (0, 1):
-        run = RunDir(root / f"seed={seed}__activation=tanh")
+        run = RunDir(root / f"seed={seed}__stages=adam_40_0.01")
         assert run.is_complete() and (run.path / "report.html").is_file()
         config = run.read_config()["config"]
         assert config["seed"] == seed and config["nets"] == [[1, 6]] and config["every"] == 5
@@ -107,21 +107,22 @@ def test_pool_sweep_writes_one_run_directory_per_point_and_sweep_json(pool_sweep
 def test_a_failed_run_is_recorded_in_its_directory_and_in_sweep_json(pool_sweep):
     root, result = pool_sweep
     failed = {p.name: p for p in result.failed}
-    assert sorted(failed) == ["seed=0__activation=nope", "seed=1__activation=nope"]
+    assert sorted(failed) == ["seed=0__stages=sgd_40_1e+30", "seed=1__stages=sgd_40_1e+30"]
     for name, point in failed.items():
         assert (
-            point.error.startswith("ValueError: activation must be one of [") and "got 'nope'" in point.error
+            point.error.startswith("RuntimeError: training of net 'L1_n6' diverged")
+            and "lower the" in point.error
         )
         record = json.loads((root / name / "error.json").read_text())
         assert record["error"] == point.error and "Traceback" in record["traceback"]
         assert not RunDir(root / name).is_complete()
-    assert read_sweep(root)["points"][1]["error"] == failed["seed=0__activation=nope"].error
+    assert read_sweep(root)["points"][1]["error"] == failed["seed=0__stages=sgd_40_1e+30"].error
 
 
 def test_resume_reruns_only_failed_and_incomplete_points(pool_sweep, tmp_path, monkeypatch):
     root = tmp_path / "copy"
     shutil.copytree(pool_sweep[0], root)
-    (root / "seed=1__activation=tanh" / "summary.json").unlink()  # as if killed before it finished
+    (root / "seed=1__stages=adam_40_0.01" / "summary.json").unlink()  # as if killed before it finished
     handed: list[str] = []
 
     def fake_pool(todo, backend, state):  # records what would run, runs nothing
@@ -129,7 +130,11 @@ def test_resume_reruns_only_failed_and_incomplete_points(pool_sweep, tmp_path, m
 
     monkeypatch.setattr(runner_mod, "_execute_pool", fake_pool)
     result = run_sweep(SPEC, root, backend=LocalPool(jobs=2), resume=True)
-    assert handed == ["seed=0__activation=nope", "seed=1__activation=tanh", "seed=1__activation=nope"]
+    assert handed == [
+        "seed=0__stages=sgd_40_1e+30",
+        "seed=1__stages=adam_40_0.01",
+        "seed=1__stages=sgd_40_1e+30",
+    ]
     assert [p.status for p in result.points] == ["done", "failed", "incomplete", "failed"]
 
 
@@ -192,13 +197,15 @@ def test_missing_ray_says_how_to_install_it(tmp_path, monkeypatch):
 
 
 def test_bad_specs_and_roots_are_refused_before_anything_runs(pool_sweep, tmp_path):
-    def spec(grid, overrides=TINY, experiment="staircase"):
+    def spec(grid, overrides=SPEC.overrides, experiment="staircase"):
         return SweepSpec(experiment, "quick", parse_grid(grid), overrides)
 
     with pytest.raises(ValueError, match=r"\['width'\] are not fields of the 'staircase' config; valid keys"):
         run_sweep(spec(["width=25,50"]), tmp_path / "a")
     with pytest.raises(ValueError, match=r"grid point eps=tiny: eps must be a number; got 'tiny'"):
         run_sweep(spec(["eps=1e-6,tiny"]), tmp_path / "a")
+    with pytest.raises(ValueError, match=r"grid point activation=nope: activation must be one of \['tanh', "):
+        run_sweep(spec(["activation=tanh,nope"]), tmp_path / "a")
     with pytest.raises(ValueError, match=r"\['every'\] are given both in --grid and in --set"):
         run_sweep(spec(["every=5,10"]), tmp_path / "a")
     with pytest.raises(ValueError, match=r"seed_key 'sed' is not a field of the 'staircase' config"):
@@ -241,13 +248,13 @@ def test_run_point_deletes_only_the_error_json_it_wrote(tmp_path):
 
     point = tmp_path / "p"
     task = {"name": "p", "dir": str(point), "experiment": "staircase", "preset": "quick"}
-    failing = {**task, "overrides": {**TINY, "activation": "nope"}}
+    failing = {**task, "overrides": {**TINY, "stages": [["sgd", 40, 1e30]]}}
     assert run_point(failing)["status"] == "failed"
     assert "error.json" in RunDir(point).owned_files()
     (point / "notes.txt").write_text("mine")
     assert run_point(failing)["status"] == "failed"  # the old error.json is replaced, nothing else
     assert (point / "notes.txt").read_text() == "mine"
-    assert json.loads((point / "error.json").read_text())["error"].startswith("ValueError: activation")
+    assert json.loads((point / "error.json").read_text())["error"].startswith("RuntimeError: training of")
 
     foreign = tmp_path / "foreign"
     foreign.mkdir()
