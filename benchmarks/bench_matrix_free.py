@@ -1,7 +1,7 @@
 """Matrix-free eps-rank vs dense ``eigvalsh`` on a large low-eps-rank PSD operator.
 
 Operator: ``A = U diag(l) U^T`` with U an orthonormal n x 280 matrix and ``l`` log-spaced from
-10^0.05 down to 10^-9.05, so that the eps-rank (eps = 1e-6, papers/000_1f8258be9be41576.txt
+10^0.05 down to 10^-9.05, so that the eps-rank (eps = 1e-6, paper 000
 Def. 2.5) is 186 and no eigenvalue lies within 3% of eps; the other n - 280 eigenvalues are 0.
 Two forms of the same operator are timed:
 

@@ -1,6 +1,6 @@
 """Empirical NTK speed and memory: layerwise MLP kernel vs the torch.func recipe and nngeometry.
 
-Paper 002 (papers/002_bb7ccc67e915810c.txt) Lemma 3.1 / eq. (14): the residual NTK of ``-u''`` at N_c
+Paper 002 Lemma 3.1 / eq. (14): the residual NTK of ``-u''`` at N_c
 collocation points and the plain output NTK, for a depth-4 tanh MLP (rankscope.nets.MLP, d = 1) of
 width 60 and 256, float64, N in {256, 1024, 4096} (quick: {256, 1024}).
 

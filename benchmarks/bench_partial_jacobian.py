@@ -1,7 +1,7 @@
 """All-layer partial Jacobian ranks: one forward-mode sweep vs reverse mode per sub-network.
 
-Paper 004 (papers/004_dd906f3dfe4e2018.txt) eq. (5), Sec. 4.3: the numerical rank (eq. (4)) of the
-partial Jacobian of every sub-network of a ResNet-18 (rankscope.nets.vision.resnet18, 11.7M
+Paper 004 eq. (5), Sec. 4.3: the numerical rank (eq. (4)) of the
+partial Jacobian of every sub-network of a ResNet-18 (rankscope.nets.resnet.resnet18, 11.7M
 parameters; no torchvision) at a Gaussian 3 x 64 x 64 input on the central 16 x 16 x 3 patch
 (K = 768 columns), for its 10 sub-networks (stem, 8 basic blocks, pooled features).
 
@@ -22,7 +22,7 @@ import torch
 from rankscope.bench import BenchResult, best_of
 from rankscope.matrices.jacobian import partial_ranks
 from rankscope.matrices.patch import Patch
-from rankscope.nets.vision import resnet18
+from rankscope.nets.resnet import resnet18
 
 
 def _warm_up() -> None:

@@ -32,9 +32,9 @@ import numpy as np
 import scipy.linalg
 
 from rankscope.bench import BenchResult, best_of
-from rankscope.relu.matrices import mass_matrix
-from rankscope.relu.neurons import uniform_breakpoints_1d
-from rankscope.relu.solve1d import ReluMassSolver1D, backward_error
+from rankscope.linalg.structured import ReluMassSolver1D, backward_error
+from rankscope.matrices.relu import mass_matrix
+from rankscope.nets.shallow_relu import uniform_breakpoints_1d
 
 DOMAIN = (0.0, 1.0)
 
@@ -67,8 +67,8 @@ def _dense_vs_structured(n: int, signs: str, target: float) -> BenchResult:
     extra = {"n": n, "signs": signs}
     extra.update({f"dense_{k}": v for k, v in _errors(a, c_dense, c_true, f).items()})
     extra.update({f"structured_{k}": v for k, v in _errors(a, c_struct, c_true, f).items()})
-    extra["structured_backward_error"] = backward_error(op, c_struct, f)
-    extra["dense_backward_error"] = backward_error(op, c_dense, f)
+    extra["structured_backward_error"] = backward_error(op, c_struct, f, ord=np.inf)
+    extra["dense_backward_error"] = backward_error(op, c_dense, f, ord=np.inf)
     return BenchResult(
         name=f"relu_mass_solve_n{n}_{signs}",
         baseline="scipy cho_factor+cho_solve",

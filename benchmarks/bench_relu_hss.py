@@ -23,16 +23,21 @@ import numpy as np
 import scipy.linalg
 
 from rankscope.bench import BenchResult, best_of
-from rankscope.relu.cg import backward_error, pcg
-from rankscope.relu.hss import HSSPreconditioner, hss_cholesky
-from rankscope.relu.hss_nested import NestedHSSPreconditioner, hss_nested
-from rankscope.relu.neurons import random_neurons
-from rankscope.relu.ordering import hyperplane_ordering
+from rankscope.linalg.structured import (
+    HSSPreconditioner,
+    NestedHSSPreconditioner,
+    backward_error,
+    hss_cholesky,
+    hss_nested,
+    hyperplane_ordering,
+    pcg,
+)
+from rankscope.nets.shallow_relu import random_neurons
 from rankscope.sampling import Box, gauss_legendre
 
 TOL = 1e-10
 HSS_TOL = 1e-4
-# the nested-basis HSS needs tol ~ 1e-10 for few CG iterations (see rankscope/relu/hss_nested.py)
+# the nested-basis HSS needs tol ~ 1e-10 for few CG iterations (see rankscope/linalg/structured/hss_nested.py)
 NESTED_TOL = 1e-10
 NESTED_SKETCH = 1000
 
@@ -86,7 +91,7 @@ def run(quick: bool = False) -> list[BenchResult]:
                 "converged": nres.converged,
                 "ranks_per_level": list(nfac.level_ranks),
                 "factor_bytes": nfac.nbytes,
-                "hss_backward_error": backward_error(a, nres.x, f, anorm),
+                "hss_backward_error": backward_error(a, nres.x, f, ord=2, anorm=anorm),
             },
         ),
         BenchResult(
@@ -103,8 +108,8 @@ def run(quick: bool = False) -> list[BenchResult]:
                 "ranks_per_level": fac.level_ranks,
                 "factor_bytes": fac.nbytes,
                 "dense_bytes": 8 * n * n,
-                "hss_backward_error": backward_error(a, res.x, f, anorm),
-                "dense_backward_error": backward_error(a, xd, f, anorm),
+                "hss_backward_error": backward_error(a, res.x, f, ord=2, anorm=anorm),
+                "dense_backward_error": backward_error(a, xd, f, ord=2, anorm=anorm),
             },
         ),
     ]

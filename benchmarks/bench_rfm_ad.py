@@ -1,6 +1,6 @@
 """A_AD of the 2D Poisson random-feature system: torch.func builder vs the closed form for sin features.
 
-Set-up of papers/001_e0cd3eb19b03667f.txt Fig. 2(c) / appendix B.3: M = 200 sin features with
+Set-up of paper 001 Fig. 2(c) / appendix B.3: M = 200 sin features with
 ``w, b ~ U[-1, 1]``, the Laplacian at the 64 x 64 cell-centred grid on [0, 1]^2, float64.
 
 Baseline: ``system_matrix_ad(..., method="closed_form")`` (``-|w_j|^2 sin(w_j . x_i + b_j)``).

@@ -21,7 +21,13 @@ __all__ = [
     "default_rtol",
     "describe",
     "input_eps",
+    "one_line",
 ]
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line (whitespace runs, newlines included, become one space)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def describe(value: Any) -> str:

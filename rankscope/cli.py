@@ -29,6 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from rankscope._checks import one_line
 from rankscope.sweep.cli import register as _register_sweep
 
 app = typer.Typer(
@@ -44,11 +45,6 @@ err_console = Console(stderr=True)
 
 #: What a user's mistake raises; each becomes one line on stderr and exit status 2.
 USER_ERRORS = (ValueError, TypeError, OSError)
-
-
-def one_line(exc: BaseException) -> str:
-    """The exception's message on one line (whitespace runs, newlines included, become one space)."""
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _fail(exc: BaseException) -> NoReturn:

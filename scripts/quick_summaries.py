@@ -7,8 +7,9 @@ same measured values (``measures`` and each check's verdict and margin) at the s
     python scripts/quick_summaries.py compare BEFORE.json AFTER.json [--rtol 1e-12]
 
 ``compare`` prints one line per experiment (``same``, or the first differing paths) and exits 1 if
-any differ; a measure present only after the change (added) is not a difference. Wall-clock figures (keys with ``seconds``/``time``/``wall`` in the name) and provenance are
-left out: they are not measurements of the papers' quantities.
+any differ; a measure present only after the change (added) is not a difference. Wall-clock
+figures (keys with ``seconds``/``time``/``wall`` in the name) and provenance are left out: they are
+not measurements of the papers' quantities.
 """
 
 from __future__ import annotations

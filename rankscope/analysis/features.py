@@ -1,6 +1,6 @@
 """Low-dimensional structure of final features: classification dimension and independence deficit.
 
-papers/004_dd906f3dfe4e2018.txt:
+paper 004:
 
 - Sec. 3.3, eq. (6), Alg. A3, Table 2, Fig. 2: the *classification dimension*
   ``ClsDim = min{k : E[1{cls(Pro_k(F(x))) == y}] >= (1 - eps) acc_full}``, where ``Pro_k`` projects

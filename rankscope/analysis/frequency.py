@@ -1,6 +1,6 @@
 """The frequency principle in numbers: DFT of the error and its rolling average (paper 002 Sec. 2, Fig. 1).
 
-Paper 002 (``002_bb7ccc67e915810c.txt``) eq. (6) tracks ``|e_k| = |u_true^ - u_NN^|_k`` during
+Paper 002 eq. (6) tracks ``|e_k| = |u_true^ - u_NN^|_k`` during
 training, the DFT of the error ``u_true - u_NN`` on a uniform grid, at the forcing's frequencies, and
 plots a rolling average of 50 values (appendix A) for legibility.
 

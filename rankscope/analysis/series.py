@@ -2,7 +2,8 @@
 
 Pure functions on arrays, used by the experiments' checks (paper 000, Sec. 2.2, "staircase
 phenomenon": the loss decreases rapidly along with a significant growth of the eps-rank, and the
-eps-rank over time resembles a staircase).
+eps-rank over time resembles a staircase), and the two growth-rate fits every check uses:
+:func:`loglog_slope` (power laws) and :func:`semilog_fit` (exponential laws).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "loglog_slope",
     "loss_rate_by_rank_growth",
     "plateaus",
+    "semilog_fit",
     "staircase_stats",
 ]
 
@@ -161,3 +163,30 @@ def loglog_slope(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarra
     if np.any(xs <= 0) or np.any(ys <= 0):
         raise ValueError("x and y must be positive for a log-log slope")
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
+
+
+def semilog_fit(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Least-squares fit ``log y = a + b x``: the rate ``b`` in ``y ~ exp(b x)`` and the fit's ``R^2``.
+
+    Used for exponential decay checks (the numerical rank of ``J_L`` falls exponentially with the depth
+    ``L``, paper 004 Thm 4-5, Fig. 1(d-f)). ``R^2 = 1 - SS_res / SS_tot`` of ``log y``; ``nan`` when
+    ``log y`` is constant.
+
+    Example:
+        >>> b, r2 = semilog_fit([1, 2, 3], [np.e, np.e**3, np.e**5])
+        >>> round(b, 12), round(r2, 12)
+        (2.0, 1.0)
+    """
+    xs, ys = as_vector("x", x), as_vector("y", y)
+    if xs.shape != ys.shape or xs.size < 2:
+        raise ValueError(
+            f"x and y must have the same length, with at least two points; got {xs.shape} and {ys.shape}"
+        )
+    if np.any(ys <= 0):
+        raise ValueError("y must be positive for a fit of log y")
+    logs = np.log(ys)
+    coef = np.polyfit(xs, logs, 1)
+    ss_tot = np.sum((logs - logs.mean()) ** 2)
+    if ss_tot == 0:
+        return float(coef[0]), float("nan")
+    return float(coef[0]), float(1 - np.sum((logs - np.polyval(coef, xs)) ** 2) / ss_tot)

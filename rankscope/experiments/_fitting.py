@@ -1,14 +1,17 @@
 """Shared training of function-fitting networks under a ``Monitor``, with checkpoints and resume.
 
-Used by ``staircase`` and the paper 000 fitting experiments: one implementation of the record
-numbering (a global ``step`` across networks) and of the resume protocol.
+Used by ``staircase`` and the paper 000 fitting experiments (``paper000_fitting``, ``paper000_methods``):
+one implementation of the record numbering (a global ``step`` across networks) and of the resume
+protocol, and of reading the records back (:func:`fitting_series`, :class:`FittingSeries`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -16,9 +19,17 @@ from rankscope.experiments._resume import Job, RecordSink, train_in_turn
 from rankscope.experiments.base import Progress, no_progress
 from rankscope.problems import FunctionFitting, staircase_target
 from rankscope.sampling import gauss_legendre, trapezoid
+from rankscope.store import RunDir
 from rankscope.train import Monitor, Trainer, parse_stages
 
-__all__ = ["FittingSettings", "train_fitting"]
+__all__ = [
+    "FittingSeries",
+    "FittingSettings",
+    "fitting_series",
+    "net_title",
+    "series_arrays",
+    "train_fitting",
+]
 
 
 class FittingSettings(Protocol):
@@ -45,7 +56,7 @@ class FittingSettings(Protocol):
 def train_fitting(
     nets: Sequence[tuple[str, Callable[[], nn.Module]]],
     settings: FittingSettings,
-    run_dir: Any,
+    run_dir: RunDir,
     progress: Progress = no_progress,
     *,
     layers: Any = "all",
@@ -123,3 +134,66 @@ def train_fitting(
         progress,
         checkpoint_every=settings.checkpoint_every,
     )
+
+
+@dataclass(frozen=True)
+class FittingSeries:
+    """The records of one network: ``iter`` (T,), ``loss`` (T,), ``eps_rank`` (T, layers).
+
+    ``layers`` names the columns of ``eps_rank``, shallow to deep; ``spectra[layer]`` is (T, n)
+    when spectra were kept.
+    """
+
+    iter: np.ndarray
+    loss: np.ndarray
+    layers: tuple[str, ...]
+    eps_rank: np.ndarray
+    spectra: dict[str, np.ndarray]
+
+    @property
+    def last(self) -> np.ndarray:
+        """The eps-rank of the last recorded layer (the last hidden layer for ``"all"``), (T,)."""
+        return self.eps_rank[:, -1]
+
+
+def fitting_series(records: Sequence[dict[str, Any]]) -> dict[str, FittingSeries]:
+    """Group the records :func:`train_fitting` wrote by network, in the order the networks ran."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
+        grouped.setdefault(rec["net"], []).append(rec)
+    out: dict[str, FittingSeries] = {}
+    for label, recs in grouped.items():
+        layers = tuple(recs[0]["measures"]["eps_rank"])
+        spectra = {
+            layer: np.asarray([r["spectrum"][layer] for r in recs], dtype=np.float64)
+            for layer in layers
+            if all(layer in r.get("spectrum", {}) for r in recs)
+        }
+        out[label] = FittingSeries(
+            iter=np.asarray([r["iter"] for r in recs], dtype=np.int64),
+            loss=np.asarray([r["loss"] for r in recs], dtype=np.float64),
+            layers=layers,
+            eps_rank=np.asarray(
+                [[r["measures"]["eps_rank"][k] for k in layers] for r in recs], dtype=np.int64
+            ),
+            spectra=spectra,
+        )
+    return out
+
+
+def series_arrays(data: dict[str, FittingSeries]) -> dict[str, np.ndarray]:
+    """Flatten series to ``{"{net}/iter": ..., "{net}/loss": ..., "{net}/eps_rank": (T, layers)}``."""
+    arrays: dict[str, np.ndarray] = {}
+    for label, s in data.items():
+        arrays[f"{label}/iter"] = s.iter
+        arrays[f"{label}/loss"] = s.loss
+        arrays[f"{label}/eps_rank"] = s.eps_rank
+        for layer, spec in s.spectra.items():
+            arrays[f"{label}/spectrum/{layer}"] = spec
+    return arrays
+
+
+def net_title(label: str) -> str:
+    """``"L4_n50"`` -> ``"L = 4, n = 50"`` (a label of the form ``L{depth}_n{width}``)."""
+    depth, width = label.split("_")
+    return f"L = {depth[1:]}, n = {width[1:]}"

@@ -1,5 +1,6 @@
-"""Shared parts of the paper 004 experiments: scikit-learn's digits, the small classifiers trained on
-them (with checkpoints and resume), and the partial-rank monotonicity test of Thm 2.
+"""Shared parts of the paper 004 experiments: the small classifiers trained on scikit-learn's digits
+(``rankscope.problems.digits``, with checkpoints and resume), and the partial-rank monotonicity test
+of Thm 2.
 
 Not an experiment module (the leading underscore keeps it out of the registry).
 """
@@ -7,7 +8,6 @@ Not an experiment module (the leading underscore keeps it out of the registry).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,15 +18,16 @@ from rankscope.experiments._resume import Job, RecordSink, train_in_turn
 from rankscope.linalg import numerical_rank
 from rankscope.matrices.jacobian import PartialRanks
 from rankscope.nets import MLP
-from rankscope.nets.vision import ResNet, ViT
+from rankscope.nets.patch_nets import ViT
+from rankscope.nets.resnet import ResNet
+from rankscope.problems.digits import Digits
 from rankscope.train import Stage, Trainer
 
 __all__ = [
     "DIGITS_NETS",
-    "Digits",
+    "DIGITS_TEST_FRACTION",
     "accuracy_on_test",
     "build_digits_net",
-    "load_digits_split",
     "rank_increases",
     "train_nets",
 ]
@@ -34,27 +35,7 @@ __all__ = [
 DIGITS_NETS = ("mlp", "resnet", "vit")
 
 
-@dataclass(frozen=True)
-class Digits:
-    """scikit-learn's 8x8 digits, scaled to [0, 1], as ``(n, 1, 8, 8)`` images, split train/test."""
-
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-
-
-def load_digits_split(test_fraction: float = 1 / 3, seed: int = 0) -> Digits:
-    """The 1,797 digits in a fixed random split (``seed``); images in float32."""
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    x = torch.tensor(data.images / 16.0, dtype=torch.float32)[:, None]
-    y = torch.tensor(data.target, dtype=torch.int64)
-    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
-    n_test = round(test_fraction * len(y))
-    test, train = perm[:n_test], perm[n_test:]
-    return Digits(x[train], y[train], x[test], y[test])
+DIGITS_TEST_FRACTION = 1 / 3  # paper 004's digits split: rankscope.problems.digits.load_digits
 
 
 class _Flatten(nn.Module):

@@ -6,6 +6,10 @@ describes each as a :class:`Job` (a label and a function that builds its ``Train
 total_i`` with ``offset_i = sum_{j<i} (total_j + 1)``, so steps increase through the whole run.
 Checkpoints hold the job index and the current trainer's state; a resumed run drops the records
 written after the checkpoint and writes them again, bit for bit.
+
+:class:`TrainJob` and :func:`train_jobs` are the shorthand for networks trained on a plain loss with
+loss-only (or custom) records every ``every`` steps (paper 002's ``two-scale``, ``frequency-principle``,
+``ntk-scaling`` and ``ntk-spectrum``).
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from torch import nn
 
 from rankscope.experiments.base import Progress, no_progress
-from rankscope.train import Trainer
+from rankscope.train import Stage, Trainer
 
-__all__ = ["Job", "RecordSink", "train_in_turn"]
+__all__ = ["Job", "RecordSink", "TrainJob", "train_in_turn", "train_jobs"]
 
 RecordSink = Callable[[dict[str, Any]], None]
 
@@ -130,3 +135,65 @@ def train_in_turn(
         run_dir.save_checkpoint({"index": i + 1, "trainer": None, "finished": finished}, offsets[i + 1])
         out[job.label] = trainer.model
     return out
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One network to train: ``build()`` makes it (seeded), ``loss_fn(model)`` is its loss, ``record(model)``
+    adds fields to each metrics record (``None``: loss only)."""
+
+    label: str
+    build: Callable[[], nn.Module]
+    loss_fn: Callable[[nn.Module], torch.Tensor]
+    stages: tuple[Stage, ...]
+    record: Callable[[nn.Module], dict[str, Any]] | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(s.steps for s in self.stages)
+
+
+def train_jobs(
+    jobs: Sequence[TrainJob],
+    run_dir: Any,
+    progress: Progress = no_progress,
+    *,
+    every: int,
+    checkpoint_every: int,
+) -> dict[str, nn.Module]:
+    """Train ``jobs`` in turn, appending ``{"step", "run", "iter", "loss", ...}`` every ``every`` steps
+    (and at the last step), with the checkpoint/resume protocol of
+    :func:`rankscope.experiments._resume.train_in_turn` (finished networks travel in the checkpoint).
+
+    Returns:
+        ``{label: trained model}``.
+    """
+    if not (isinstance(every, int) and every > 0):
+        raise ValueError(f"every must be a positive integer; got {every!r}")
+
+    def as_job(job: TrainJob) -> Job:
+        def build(sink: RecordSink) -> Trainer:
+            net = job.build()
+
+            class _Record:
+                def on_step(self, step: int, loss: float) -> None:
+                    if step % every and step != job.total:
+                        return
+                    rec: dict[str, Any] = {"step": step, "loss": loss}
+                    if job.record is not None:
+                        rec.update(job.record(net))
+                    sink(rec)
+
+            return Trainer(net, job.loss_fn, job.stages, [_Record()])
+
+        return Job(job.label, build)
+
+    return train_in_turn(
+        [as_job(j) for j in jobs],
+        run_dir,
+        [j.total for j in jobs],
+        progress,
+        checkpoint_every=checkpoint_every,
+        label_key="run",
+        keep_finished=True,
+    )

@@ -16,7 +16,9 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from rankscope._checks import one_line
 from rankscope.experiments.checks import Check
+from rankscope.experiments.claims import Claim, Result
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,9 +29,12 @@ __all__ = [
     "FIELD_RULES",
     "REGISTRY",
     "Check",
+    "Claim",
     "ConfigError",
     "Experiment",
+    "ExperimentConfig",
     "Progress",
+    "Result",
     "Rule",
     "choice",
     "config_from_dict",
@@ -47,16 +52,36 @@ def no_progress(label: str, done: int, total: int) -> None:
     """A ``Progress`` that ignores everything."""
 
 
+@dataclasses.dataclass(frozen=True)
+class ExperimentConfig:
+    """The fields every experiment's config has; experiment configs subclass it.
+
+    ``seed`` seeds torch's global generator before ``run`` (the runner restores the caller's state
+    afterwards) and is the base of every per-network seed; ``threads`` is the CPU thread budget the
+    runner sets for torch and the BLAS/OpenMP pools during the run, restored afterwards.
+    """
+
+    seed: int = 0
+    threads: int = 1
+
+
 class Experiment:
-    """Base class of the experiments. Subclasses set the class variables and ``run``."""
+    """Base class of the experiments: a typed config, presets, ``run`` and a claim table.
+
+    ``run(config, run_dir, progress)`` trains or computes, appends records to the run directory and
+    returns a :class:`~rankscope.experiments.claims.Result` (measures and arrays). The runner writes
+    the arrays, evaluates ``claims`` (a table of :class:`~rankscope.experiments.claims.Claim`) on the
+    measures, draws ``figures`` and writes ``summary.json``.
+    """
 
     name: ClassVar[str]
     summary: ClassVar[str]  # one line: what it reproduces
     paper: ClassVar[str]  # file and figure/example
     Config: ClassVar[type]
     presets: ClassVar[Mapping[str, Mapping[str, Any]]]
+    claims: ClassVar[Sequence[Claim]] = ()
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> Result | dict[str, Any]:
         raise NotImplementedError
 
     def figures(self, run_dir: Any) -> None:
@@ -317,10 +342,6 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     return value
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def _default(f: dataclasses.Field) -> Any:
     if f.default is not dataclasses.MISSING:
         return f.default
@@ -355,7 +376,7 @@ def config_from_dict(cls: type, data: Mapping[str, Any], *, source: str = "confi
     try:
         config = cls(**values)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{source}: {_one_line(exc)}") from exc
+        raise ValueError(f"{source}: {one_line(exc)}") from exc
     validate = getattr(config, "validate", None)
     if callable(validate):
         try:
@@ -363,7 +384,7 @@ def config_from_dict(cls: type, data: Mapping[str, Any], *, source: str = "confi
         except ConfigError:
             raise
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{source}: {_one_line(exc)}") from exc
+            raise ValueError(f"{source}: {one_line(exc)}") from exc
     return config
 
 

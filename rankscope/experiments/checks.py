@@ -9,9 +9,9 @@ BLAS kernel or thread count may flip it, so tests never assert a fragile check e
 
 The helpers :func:`at_least`, :func:`at_most` and :func:`all_of` build margins from values:
 
-    >>> at_least(1.2, 1.0)              # 1.2 >= 1.0, relative margin 0.2
+    >>> round(at_least(1.2, 1.0), 12)   # 1.2 >= 1.0, relative margin 0.2
     0.2
-    >>> all_of(at_least(1.2, 1.0), at_most(0.5, 1.0))   # both must hold: the smaller margin
+    >>> round(all_of(at_least(1.2, 1.0), at_most(0.5, 1.0)), 12)   # both must hold: the smaller
     0.2
     >>> Check.by_margin("x exceeds 1", "x > 1", "x = 1.02", at_least(1.02, 1.0)).status
     'fragile'

@@ -6,11 +6,12 @@ cos 30x`` on ``[-1, 1]`` (eq. 2.5) and records the eps-rank (Def. 2.5, eps = 1e-
 (``Monitor(net, "all", ...)``). ``staircase-activations`` (Fig. 4) repeats the last-layer
 staircase for ReLU, ELU, cosine and tanh with the same network otherwise.
 
-This module also holds what the four function-fitting experiments of paper 000 share (this one and
-``rankscope.experiments.paper000_methods``): :func:`train_fitting` trains a list of labelled
-networks on the fitting problem one after the other with a ``Monitor``, writing metrics records with
-a global ``step``, the network's own ``iter`` and its ``net`` label, with checkpoints and resume;
-:func:`fitting_series` reads them back; :func:`staircase_verdict` is the staircase criterion.
+What the four function-fitting experiments of paper 000 share (this one and
+``rankscope.experiments.paper000_methods``) lives in ``rankscope.experiments._fitting`` (re-exported
+here): :func:`train_fitting` trains a list of labelled networks on the fitting problem one after the
+other with a ``Monitor``, writing metrics records with a global ``step``, the network's own ``iter``
+and its ``net`` label, with checkpoints and resume; :func:`fitting_series` reads them back. This
+module holds :func:`staircase_verdict`, the staircase criterion.
 
 The paper gives neither the optimiser nor the number of steps; as the ``staircase`` experiment, we use
 full-batch Adam with learning rate 1e-3 on 1000 equispaced training points, which shows the
@@ -31,9 +32,26 @@ import numpy as np
 from torch import nn
 
 from rankscope.analysis import StaircaseStats, staircase_stats
-from rankscope.experiments._fitting import FittingSettings, train_fitting
-from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.experiments._fitting import (
+    FittingSeries,
+    FittingSettings,
+    fitting_series,
+    net_title,
+    series_arrays,
+    train_fitting,
+)
+from rankscope.experiments.base import (
+    Check,
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP
+from rankscope.store import RunDir
 
 __all__ = [
     "ActivationsConfig",
@@ -57,63 +75,6 @@ MIN_PLATEAU_FRACTION = 1 / 50
 MIN_RISES, MIN_MONOTONE = 2, 0.6
 #: ... and the eps-rank rises by >= 5 in all.
 MIN_TOTAL_RISE = 5
-
-
-@dataclass(frozen=True)
-class FittingSeries:
-    """The records of one network: ``iter`` (T,), ``loss`` (T,), ``eps_rank`` (T, layers).
-
-    ``layers`` names the columns of ``eps_rank``, shallow to deep; ``spectra[layer]`` is (T, n)
-    when spectra were kept.
-    """
-
-    iter: np.ndarray
-    loss: np.ndarray
-    layers: tuple[str, ...]
-    eps_rank: np.ndarray
-    spectra: dict[str, np.ndarray]
-
-    @property
-    def last(self) -> np.ndarray:
-        """The eps-rank of the last recorded layer (the last hidden layer for ``"all"``), (T,)."""
-        return self.eps_rank[:, -1]
-
-
-def fitting_series(records: Sequence[dict[str, Any]]) -> dict[str, FittingSeries]:
-    """Group the records :func:`train_fitting` wrote by network, in the order the networks ran."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for rec in records:
-        grouped.setdefault(rec["net"], []).append(rec)
-    out: dict[str, FittingSeries] = {}
-    for label, recs in grouped.items():
-        layers = tuple(recs[0]["measures"]["eps_rank"])
-        spectra = {
-            layer: np.asarray([r["spectrum"][layer] for r in recs], dtype=np.float64)
-            for layer in layers
-            if all(layer in r.get("spectrum", {}) for r in recs)
-        }
-        out[label] = FittingSeries(
-            iter=np.asarray([r["iter"] for r in recs], dtype=np.int64),
-            loss=np.asarray([r["loss"] for r in recs], dtype=np.float64),
-            layers=layers,
-            eps_rank=np.asarray(
-                [[r["measures"]["eps_rank"][k] for k in layers] for r in recs], dtype=np.int64
-            ),
-            spectra=spectra,
-        )
-    return out
-
-
-def series_arrays(data: dict[str, FittingSeries]) -> dict[str, np.ndarray]:
-    """Flatten series to ``{"{net}/iter": ..., "{net}/loss": ..., "{net}/eps_rank": (T, layers)}``."""
-    arrays: dict[str, np.ndarray] = {}
-    for label, s in data.items():
-        arrays[f"{label}/iter"] = s.iter
-        arrays[f"{label}/loss"] = s.loss
-        arrays[f"{label}/eps_rank"] = s.eps_rank
-        for layer, spec in s.spectra.items():
-            arrays[f"{label}/spectrum/{layer}"] = spec
-    return arrays
 
 
 def staircase_verdict(ranks: Sequence[float] | np.ndarray) -> tuple[bool, StaircaseStats]:
@@ -148,17 +109,13 @@ def staircase_verdict(ranks: Sequence[float] | np.ndarray) -> tuple[bool, Stairc
     return bool(holds), st
 
 
-def net_title(label: str) -> str:
-    """``"L4_n50"`` -> ``"L = 4, n = 50"`` (a label of the form ``L{depth}_n{width}``)."""
-    depth, width = label.split("_")
-    return f"L = {depth[1:]}, n = {width[1:]}"
-
-
 def _levels(st: StaircaseStats) -> list[int]:
     return [int(v) for v in st.levels]
 
 
-def _draw_stairs(run_dir: Any, panels: list[tuple[str, FittingSeries, int]], title: str, name: str) -> None:
+def _draw_stairs(
+    run_dir: RunDir, panels: list[tuple[str, FittingSeries, int]], title: str, name: str
+) -> None:
     """One ``plot_loss_and_rank`` panel per ``(title, series, layer column)``."""
     from rankscope.report import new_figure, plot_loss_and_rank
 
@@ -178,7 +135,7 @@ def _draw_stairs(run_dir: Any, panels: list[tuple[str, FittingSeries, int]], tit
 
 
 @dataclass(frozen=True)
-class LayersConfig:
+class LayersConfig(ExperimentConfig):
     """Configuration of ``staircase-layers`` (paper 000 Example 2.6 (ii), Fig. 3)."""
 
     depth: int = 4
@@ -192,12 +149,11 @@ class LayersConfig:
     every: int = 20
     checkpoint_every: int = 1000
     keep_spectra: bool = False
-    seed: int = 0
-    threads: int = 1
 
 
-def layers_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
-    """Fig. 3's claims, computed from the per-layer eps-rank series of the one network."""
+def layers_measures(data: dict[str, FittingSeries]) -> dict[str, Any]:
+    """Per layer of the one network: eps-rank at the start, end and maximum, the staircase's
+    plateaus and verdict; how often the eps-rank is non-decreasing with depth; the loss."""
     ((label, s),) = data.items()
     nl = len(s.layers)
     verdicts = [staircase_verdict(s.eps_rank[:, k]) for k in range(nl)]
@@ -205,7 +161,7 @@ def layers_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str
     final, peak = s.eps_rank[-1], s.eps_rank.max(axis=0)
     ordered = np.all(np.diff(s.eps_rank, axis=1) >= 0, axis=1)
     ordered_fraction = float(ordered.mean())
-    measures = {
+    return {
         label: {
             "layers": list(s.layers),
             "initial_eps_rank": s.eps_rank[0].tolist(),
@@ -218,24 +174,23 @@ def layers_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str
             "final_loss": float(s.loss[-1]),
         }
     }
-    c1 = Check(
-        "staircase in most hidden layers",
-        "the staircase phenomenon is observed in most hidden layers (Fig. 3, L = 4, n = 50)",
-        "; ".join(f"layer {k + 1}: plateaus {_levels(st)}" for k, (_, st) in enumerate(verdicts))
-        + f" (staircase criterion of the `staircase` experiment per layer, equal consecutive plateaus "
-        f"merged; holds if more than half of the layers show it: {sum(stair)}/{nl})",
-        sum(stair) > nl / 2,
-    )
-    c2 = Check(
-        "deeper layers have higher eps-rank",
-        "within the same network, the eps-rank of deeper neurons is consistently larger than that of "
-        "shallow neurons (Fig. 3)",
-        f"final eps-rank by layer {final.tolist()}, maximum {peak.tolist()}; non-decreasing with depth "
-        f"at {100 * ordered_fraction:.1f}% of the records (criterion: the final eps-rank strictly "
-        "increases with depth and the eps-rank is non-decreasing with depth at >= 95% of the records)",
-        bool(np.all(np.diff(final) > 0)) and ordered_fraction >= 0.95,
-    )
-    return [c1, c2], measures
+
+
+def _one(m: dict[str, Any]) -> dict[str, Any]:
+    """The measures of the one network of a single-network run."""
+    ((_, d),) = m.items()
+    return d
+
+
+def _deeper_ranks_higher(d: dict[str, Any]) -> bool:
+    ordered = d["fraction_of_records_non_decreasing_with_depth"]
+    return bool(np.all(np.diff(d["final_eps_rank"]) > 0)) and ordered >= 0.95
+
+
+def layers_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the per-layer series of the one network: checks, measures."""
+    measures = layers_measures(data)
+    return evaluate_claims(StaircaseLayersExperiment.claims, measures, None), measures
 
 
 @register
@@ -244,7 +199,7 @@ class StaircaseLayersExperiment(Experiment):
     summary = (
         "Paper 000 Ex. 2.6 (ii) / Fig. 3: the staircase in every hidden layer; deeper layers rank higher"
     )
-    paper = "000_1f8258be9be41576.txt, Example 2.6 (ii), Fig. 3"
+    paper = "paper 000, Example 2.6 (ii), Fig. 3"
     Config = LayersConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 6000, 1e-3),), "every": 20},
@@ -256,7 +211,36 @@ class StaircaseLayersExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "staircase in most hidden layers",
+            paper="the staircase phenomenon is observed in most hidden layers (Fig. 3, L = 4, n = 50)",
+            reads=("plateau_levels", "staircase", "layers"),
+            criterion=lambda m, cfg: sum(_one(m)["staircase"]) > len(_one(m)["layers"]) / 2,
+            describe=lambda m, cfg: (
+                "; ".join(f"layer {k + 1}: plateaus {lv}" for k, lv in enumerate(_one(m)["plateau_levels"]))
+                + " (staircase criterion of the `staircase` experiment per layer, equal consecutive "
+                "plateaus merged; holds if more than half of the layers show it: "
+                f"{sum(_one(m)['staircase'])}/{len(_one(m)['layers'])})"
+            ),
+        ),
+        Claim(
+            "deeper layers have higher eps-rank",
+            paper="within the same network, the eps-rank of deeper neurons is consistently larger than "
+            "that of shallow neurons (Fig. 3)",
+            reads=("final_eps_rank", "max_eps_rank", "fraction_of_records_non_decreasing_with_depth"),
+            criterion=lambda m, cfg: _deeper_ranks_higher(_one(m)),
+            describe=lambda m, cfg: (
+                f"final eps-rank by layer {_one(m)['final_eps_rank']}, maximum {_one(m)['max_eps_rank']}; "
+                "non-decreasing with depth at "
+                f"{100 * _one(m)['fraction_of_records_non_decreasing_with_depth']:.1f}% of the records "
+                "(criterion: the final eps-rank strictly increases with depth and the eps-rank is "
+                "non-decreasing with depth at >= 95% of the records)"
+            ),
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: LayersConfig = config
         label = f"L{cfg.depth}_n{cfg.width}"
 
@@ -265,12 +249,9 @@ class StaircaseLayersExperiment(Experiment):
 
         train_fitting([(label, make)], cfg, run_dir, progress, layers="all")
         data = fitting_series(run_dir.read_metrics())
-        run_dir.write_arrays(**series_arrays(data))
-        checks, measures = layers_checks(data)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(layers_measures(data), series_arrays(data))
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         ((label, s),) = fitting_series(run_dir.read_metrics()).items()
         panels = [(f"hidden layer {k + 1} of {len(s.layers)}", s, k) for k in range(len(s.layers))]
         title = f"Staircase per hidden layer, {net_title(label)} (paper 000 Fig. 3)"
@@ -281,7 +262,7 @@ class StaircaseLayersExperiment(Experiment):
 
 
 @dataclass(frozen=True)
-class ActivationsConfig:
+class ActivationsConfig(ExperimentConfig):
     """Configuration of ``staircase-activations`` (paper 000 Example 2.6 (iii), Fig. 4)."""
 
     activations: tuple[str, ...] = choice(("relu", "elu", "cos", "tanh"), ACTIVATIONS)
@@ -295,14 +276,13 @@ class ActivationsConfig:
     every: int = 20
     checkpoint_every: int = 1000
     keep_spectra: bool = False
-    seed: int = 0
-    threads: int = 1
 
 
-def activations_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
-    """Fig. 4's claim, computed from the last-layer eps-rank series of each activation."""
+def activations_measures(data: dict[str, FittingSeries]) -> dict[str, Any]:
+    """Per activation: the last layer's eps-rank at the start, end and maximum, the staircase's
+    plateaus and verdict, and the loss."""
     verdicts = {act: staircase_verdict(s.last) for act, s in data.items()}
-    measures = {
+    return {
         act: {
             "initial_eps_rank": int(s.last[0]),
             "final_eps_rank": int(s.last[-1]),
@@ -314,24 +294,19 @@ def activations_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dic
         }
         for act, s in data.items()
     }
-    shown = sum(v for v, _ in verdicts.values())
-    c1 = Check(
-        "staircase under every activation",
-        "the staircase phenomenon is present across all activation functions: ReLU, ELU, cosine, tanh "
-        "(Fig. 4); its upward trend and peak value differ",
-        "; ".join(f"{a}: plateaus {_levels(st)}" for a, (_, st) in verdicts.items())
-        + " (staircase criterion of the `staircase` experiment on the last hidden layer, equal "
-        f"consecutive plateaus merged; holds if every activation shows it: {shown}/{len(verdicts)})",
-        shown == len(verdicts),
-    )
-    return [c1], measures
+
+
+def activations_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the last-layer series of each activation: checks, measures."""
+    measures = activations_measures(data)
+    return evaluate_claims(StaircaseActivationsExperiment.claims, measures, None), measures
 
 
 @register
 class StaircaseActivationsExperiment(Experiment):
     name = "staircase-activations"
     summary = "Paper 000 Ex. 2.6 (iii) / Fig. 4: the staircase under ReLU, ELU, cosine and tanh"
-    paper = "000_1f8258be9be41576.txt, Example 2.6 (iii), Fig. 4"
+    paper = "paper 000, Example 2.6 (iii), Fig. 4"
     Config = ActivationsConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 6000, 1e-3),), "every": 20},
@@ -343,7 +318,23 @@ class StaircaseActivationsExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "staircase under every activation",
+            paper="the staircase phenomenon is present across all activation functions: ReLU, ELU, "
+            "cosine, tanh (Fig. 4); its upward trend and peak value differ",
+            reads=("plateau_levels", "staircase"),
+            criterion=lambda m, cfg: all(d["staircase"] for d in m.values()),
+            describe=lambda m, cfg: (
+                "; ".join(f"{a}: plateaus {d['plateau_levels']}" for a, d in m.items())
+                + " (staircase criterion of the `staircase` experiment on the last hidden layer, equal "
+                "consecutive plateaus merged; holds if every activation shows it: "
+                f"{sum(d['staircase'] for d in m.values())}/{len(m)})"
+            ),
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: ActivationsConfig = config
 
         def maker(act: str) -> Callable[[], nn.Module]:
@@ -352,12 +343,9 @@ class StaircaseActivationsExperiment(Experiment):
         nets = [(act, maker(act)) for act in cfg.activations]
         train_fitting(nets, cfg, run_dir, progress, layers="last")
         data = fitting_series(run_dir.read_metrics())
-        run_dir.write_arrays(**series_arrays(data))
-        checks, measures = activations_checks(data)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(activations_measures(data), series_arrays(data))
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         data = fitting_series(run_dir.read_metrics())
         panels = [(act, s, -1) for act, s in data.items()]
         title = "Staircase under different activations, last hidden layer (paper 000 Fig. 4)"

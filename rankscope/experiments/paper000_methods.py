@@ -32,16 +32,25 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
-from rankscope.experiments.checks import Check, all_of, at_least, at_most
-from rankscope.experiments.paper000_fitting import (
+from rankscope.experiments._fitting import (
     FittingSeries,
     fitting_series,
     net_title,
     series_arrays,
     train_fitting,
 )
+from rankscope.experiments.base import (
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
+from rankscope.experiments.checks import Check, all_of, at_least, at_most
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP, ResidualMLP
+from rankscope.store import RunDir
 
 __all__ = [
     "Init1dConfig",
@@ -89,7 +98,7 @@ def _fmt_iter(v: float) -> str:
 
 
 @dataclass(frozen=True)
-class Init1dConfig:
+class Init1dConfig(ExperimentConfig):
     """Configuration of ``init-1d`` (paper 000 Example 4.1, Fig. 6)."""
 
     nets: tuple[tuple[int, int], ...] = ((2, 30), (4, 50))  # (L, n)
@@ -104,38 +113,26 @@ class Init1dConfig:
     every: int = 20
     checkpoint_every: int = 2000
     keep_spectra: bool = False
-    seed: int = 0
-    threads: int = 1
 
 
 def _net_label(depth: int, width: int) -> str:
     return f"L{depth}_n{width}"
 
 
-def init_checks(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
-    """Fig. 6's claims, from the last-layer eps-rank and the loss of each (net, initialisation)."""
+def init_measures(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> dict[str, Any]:
+    """Per (net, initialisation): the last layer's eps-rank at the start, end and maximum, the loss
+    and the best loss so far (at the midpoint, the end and the quarters of training); per net, the
+    fraction of the recorded steps at which the deterministic best loss so far is lower."""
     measures: dict[str, Any] = {}
-    factor_ok, loss_ok, texts_rank, texts_loss = [], [], [], []
     end = int(data[next(iter(data))].iter[-1])
     mid = end // 2
     for depth, width in cfg.nets:
         net = _net_label(depth, width)
         det, base = data[f"{net}/{DETERMINISTIC}"], data[f"{net}/{cfg.baseline}"]
-        r_det, r_base = int(det.last[0]), int(base.last[0])
-        factor = r_det / max(r_base, 1)
         b_det, b_base = best_so_far(det.loss), best_so_far(base.loss)
         if not np.array_equal(det.iter, base.iter):
             raise ValueError(f"{net}: the two initialisations were recorded at different steps")
-        lower = b_det < b_base
-        frac = float(lower.mean())
         quarters = [int(det.iter[int(q * (len(det.iter) - 1))]) for q in (0.25, 0.5, 0.75, 1.0)]
-        factor_ok.append(factor >= 5 and r_det >= 0.8 * width)
-        loss_ok.append(all_of(at_least(frac, LOWER_FRACTION), at_most(float(b_det[-1]), float(b_base[-1]))))
-        texts_rank.append(f"{net}: {r_det}/{width} vs {r_base}/{width} (x{factor:.1f})")
-        texts_loss.append(
-            f"{net}: lower at {100 * frac:.1f}% of the recorded steps; "
-            + ", ".join(f"step {t}: {_at(det, b_det, t):.1e} vs {_at(base, b_base, t):.1e}" for t in quarters)
-        )
         for init, s, best in ((DETERMINISTIC, det, b_det), (cfg.baseline, base, b_base)):
             measures[f"{net}/{init}"] = {
                 "initial_eps_rank": int(s.last[0]),
@@ -145,53 +142,100 @@ def init_checks(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> tuple[list
                 "best_loss_at_midpoint": _at(s, best, mid),
                 "best_loss_at_end": float(best[-1]),
                 "final_loss": float(s.loss[-1]),
+                "quarter_steps": quarters,
+                "best_loss_at_quarter_steps": [_at(s, best, t) for t in quarters],
             }
-        measures[f"{net}/fraction_of_steps_deterministic_lower"] = frac
-    c1 = Check(
-        "deterministic initialisation: high eps-rank from the start",
-        "the deterministic first layer (eq. 4.2-4.3) guarantees a sufficiently high eps-rank of the "
-        "neuron functions, unlike the default initialisation (Sec. 4.1, Fig. 6 left)",
-        "initial eps-rank of the last hidden layer, deterministic vs "
-        f"{cfg.baseline}: "
-        + "; ".join(texts_rank)
-        + " (criterion per network: deterministic >= 5x the default and >= 0.8 n)",
-        all(factor_ok),
-    )
-    c2 = Check.by_margin(
-        "deterministic initialisation: lower loss at equal steps",
-        "once the neuron functions are sufficiently linearly independent the loss is rapidly "
-        "optimised: a good initialisation reduces training time and improves accuracy (Fig. 6 right)",
-        f"best loss so far, deterministic vs {cfg.baseline}: "
-        + "; ".join(texts_loss)
-        + f" (criterion per network: lower at >= {100 * LOWER_FRACTION:.0f}% of the recorded steps and at "
-        f"the end; margin {min(loss_ok):+.3f}, fragile within 0.05)",
-        all_of(loss_ok),
-    )
-    checks = [c1, c2]
-    if len(cfg.nets) >= 2:
-        small = min(cfg.nets, key=lambda ln: (ln[0] * ln[1], ln))
-        large = max(cfg.nets, key=lambda ln: (ln[0] * ln[1], ln))
-        a = float(best_so_far(data[f"{_net_label(*small)}/{DETERMINISTIC}"].loss)[-1])
-        b = float(best_so_far(data[f"{_net_label(*large)}/{cfg.baseline}"].loss)[-1])
-        checks.append(
-            Check.by_margin(
-                "shallow deterministic network beats deep default one",
-                "the deterministic L = 2, n = 30 network reaches loss 1e-5 where the default "
-                "L = 4, n = 50 reaches 1e-4: even a shallow and narrow network performs better (Fig. 6)",
-                f"best loss at step {end}: deterministic {net_title(_net_label(*small))} {a:.1e} vs "
-                f"{cfg.baseline} {net_title(_net_label(*large))} {b:.1e} (criterion: lower; fragile "
-                "within 5%)",
-                at_most(a, b),
-            )
+        measures[f"{net}/fraction_of_steps_deterministic_lower"] = float((b_det < b_base).mean())
+    measures["final_step"] = end
+    return measures
+
+
+def _nets(cfg: Init1dConfig) -> list[tuple[str, int]]:
+    return [(_net_label(depth, width), width) for depth, width in cfg.nets]
+
+
+def _initial_ranks(m: dict[str, Any], cfg: Init1dConfig, net: str) -> tuple[int, int, float]:
+    """The deterministic and the default run's initial eps-rank, and their ratio."""
+    r_det = m[f"{net}/{DETERMINISTIC}"]["initial_eps_rank"]
+    r_base = m[f"{net}/{cfg.baseline}"]["initial_eps_rank"]
+    return r_det, r_base, r_det / max(r_base, 1)
+
+
+def _high_rank_from_start(m: dict[str, Any], cfg: Init1dConfig) -> bool:
+    ok = []
+    for net, width in _nets(cfg):
+        r_det, _, factor = _initial_ranks(m, cfg, net)
+        ok.append(factor >= 5 and r_det >= 0.8 * width)
+    return all(ok)
+
+
+def _lower_loss_margins(m: dict[str, Any], cfg: Init1dConfig) -> list[float]:
+    """Per net: the margin of "lower at >= LOWER_FRACTION of the recorded steps and at the end"."""
+    return [
+        all_of(
+            at_least(m[f"{net}/fraction_of_steps_deterministic_lower"], LOWER_FRACTION),
+            at_most(
+                m[f"{net}/{DETERMINISTIC}"]["best_loss_at_end"],
+                m[f"{net}/{cfg.baseline}"]["best_loss_at_end"],
+            ),
         )
-    return checks, measures
+        for net, _ in _nets(cfg)
+    ]
+
+
+def _describe_lower_loss(m: dict[str, Any], cfg: Init1dConfig) -> str:
+    texts = []
+    for net, _ in _nets(cfg):
+        det, base = m[f"{net}/{DETERMINISTIC}"], m[f"{net}/{cfg.baseline}"]
+        steps = zip(
+            det["quarter_steps"],
+            det["best_loss_at_quarter_steps"],
+            base["best_loss_at_quarter_steps"],
+            strict=True,
+        )
+        texts.append(
+            f"{net}: lower at {100 * m[f'{net}/fraction_of_steps_deterministic_lower']:.1f}% of the recorded "
+            "steps; " + ", ".join(f"step {t}: {a:.1e} vs {b:.1e}" for t, a, b in steps)
+        )
+    return (
+        f"best loss so far, deterministic vs {cfg.baseline}: "
+        + "; ".join(texts)
+        + f" (criterion per network: lower at >= {100 * LOWER_FRACTION:.0f}% of the recorded steps and at "
+        f"the end; margin {min(_lower_loss_margins(m, cfg)):+.3f}, fragile within 0.05)"
+    )
+
+
+def _smallest_and_largest(cfg: Init1dConfig) -> tuple[str, str]:
+    small = min(cfg.nets, key=lambda ln: (ln[0] * ln[1], ln))
+    large = max(cfg.nets, key=lambda ln: (ln[0] * ln[1], ln))
+    return _net_label(*small), _net_label(*large)
+
+
+def _shallow_and_deep_losses(m: dict[str, Any], cfg: Init1dConfig) -> tuple[float, float]:
+    """The best loss at the end of the smallest deterministic and of the largest default network."""
+    small, large = _smallest_and_largest(cfg)
+    return m[f"{small}/{DETERMINISTIC}"]["best_loss_at_end"], m[f"{large}/{cfg.baseline}"]["best_loss_at_end"]
+
+
+def _describe_shallow_vs_deep(m: dict[str, Any], cfg: Init1dConfig) -> str:
+    (small, large), (a, b) = _smallest_and_largest(cfg), _shallow_and_deep_losses(m, cfg)
+    return (
+        f"best loss at step {m['final_step']}: deterministic {net_title(small)} {a:.1e} vs "
+        f"{cfg.baseline} {net_title(large)} {b:.1e} (criterion: lower; fragile within 5%)"
+    )
+
+
+def init_checks(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the series of each (net, initialisation): checks, measures."""
+    measures = init_measures(cfg, data)
+    return evaluate_claims(Init1dExperiment.claims, measures, cfg), measures
 
 
 @register
 class Init1dExperiment(Experiment):
     name = "init-1d"
     summary = "Paper 000 Ex. 4.1 / Fig. 6: deterministic first layer gives high eps-rank and faster fitting"
-    paper = "000_1f8258be9be41576.txt, Example 4.1, eq. (4.2)-(4.3), Fig. 6"
+    paper = "paper 000, Example 4.1, eq. (4.2)-(4.3), Fig. 6"
     Config = Init1dConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 12000, 1e-3),), "every": 20},
@@ -203,7 +247,44 @@ class Init1dExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "deterministic initialisation: high eps-rank from the start",
+            paper="the deterministic first layer (eq. 4.2-4.3) guarantees a sufficiently high eps-rank "
+            "of the neuron functions, unlike the default initialisation (Sec. 4.1, Fig. 6 left)",
+            reads=("initial_eps_rank",),
+            criterion=_high_rank_from_start,
+            describe=lambda m, cfg: (
+                "initial eps-rank of the last hidden layer, deterministic vs "
+                f"{cfg.baseline}: "
+                + "; ".join(
+                    f"{net}: {r_det}/{width} vs {r_base}/{width} (x{factor:.1f})"
+                    for net, width in _nets(cfg)
+                    for r_det, r_base, factor in [_initial_ranks(m, cfg, net)]
+                )
+                + " (criterion per network: deterministic >= 5x the default and >= 0.8 n)"
+            ),
+        ),
+        Claim(
+            "deterministic initialisation: lower loss at equal steps",
+            paper="once the neuron functions are sufficiently linearly independent the loss is rapidly "
+            "optimised: a good initialisation reduces training time and improves accuracy (Fig. 6 right)",
+            reads=("fraction_of_steps_deterministic_lower", "best_loss_at_end", "best_loss_at_quarter_steps"),
+            criterion=lambda m, cfg: all_of(_lower_loss_margins(m, cfg)),
+            describe=_describe_lower_loss,
+        ),
+        Claim(
+            "shallow deterministic network beats deep default one",
+            paper="the deterministic L = 2, n = 30 network reaches loss 1e-5 where the default "
+            "L = 4, n = 50 reaches 1e-4: even a shallow and narrow network performs better (Fig. 6)",
+            reads=("best_loss_at_end", "final_step"),
+            criterion=lambda m, cfg: at_most(*_shallow_and_deep_losses(m, cfg)),
+            describe=_describe_shallow_vs_deep,
+            when=lambda cfg: len(cfg.nets) >= 2,
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: Init1dConfig = config
 
         def maker(depth: int, width: int, init: str, seed: int) -> Callable[[], nn.Module]:
@@ -216,12 +297,9 @@ class Init1dExperiment(Experiment):
         ]
         train_fitting(nets, cfg, run_dir, progress, layers="last")
         data = fitting_series(run_dir.read_metrics())
-        run_dir.write_arrays(**series_arrays(data))
-        checks, measures = init_checks(cfg, data)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(init_measures(cfg, data), series_arrays(data))
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         data = fitting_series(run_dir.read_metrics())
@@ -246,7 +324,7 @@ class Init1dExperiment(Experiment):
 
 
 @dataclass(frozen=True)
-class ResnetConfig:
+class ResnetConfig(ExperimentConfig):
     """Configuration of ``resnet-vs-mlp`` (paper 000 Example 4.4, Figs. 9-10)."""
 
     depth: int = 4
@@ -261,20 +339,22 @@ class ResnetConfig:
     every: int = 20
     checkpoint_every: int = 1000
     keep_spectra: bool = False
-    seed: int = 0
-    threads: int = 1
 
 
-def resnet_checks(cfg: ResnetConfig, data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
-    """Figs. 9-10's claims, from the per-layer eps-rank series of the MLP and the ResNet."""
-    mlp, res = data["mlp"], data["resnet"]
+def _high_level(cfg: ResnetConfig) -> int:
+    """The "high" eps-rank: ``ceil(rank_fraction * n)``."""
+    return math.ceil(cfg.rank_fraction * cfg.width)
+
+
+def resnet_measures(cfg: ResnetConfig, data: dict[str, FittingSeries]) -> dict[str, Any]:
+    """Per network (``mlp``, ``resnet``): the eps-rank of each layer at the start, end and maximum and
+    its gain, the first steps at a high and at full last-layer eps-rank, and the loss."""
     n = cfg.width
-    level = math.ceil(cfg.rank_fraction * n)
+    level = _high_level(cfg)
     reach = {k: first_reach(s.iter, s.last, level) for k, s in data.items()}
     full = {k: first_reach(s.iter, s.last, n) for k, s in data.items()}
     gain = {k: (s.eps_rank.max(axis=0) - s.eps_rank[0]) for k, s in data.items()}
-    deep = range(len(res.layers) // 2, len(res.layers))
-    measures = {
+    return {
         k: {
             "initial_eps_rank_per_layer": s.eps_rank[0].tolist(),
             "final_eps_rank_per_layer": s.eps_rank[-1].tolist(),
@@ -288,39 +368,43 @@ def resnet_checks(cfg: ResnetConfig, data: dict[str, FittingSeries]) -> tuple[li
         }
         for k, s in data.items()
     }
-    c1 = Check(
-        "ResNet starts with a higher eps-rank",
-        "the eps-rank of ResNet is initially higher than that of the MLP (Fig. 9)",
-        f"initial eps-rank of the last hidden layer: ResNet {int(res.last[0])}, MLP {int(mlp.last[0])} "
-        "(criterion: ResNet > MLP)",
-        int(res.last[0]) > int(mlp.last[0]),
-    )
-    c2 = Check(
-        "ResNet reaches a high eps-rank sooner",
-        "the eps-rank of ResNet grows faster to full rank than that of the MLP (Fig. 9)",
+
+
+def _deeper_half(m: dict[str, Any]) -> range:
+    layers = len(m["resnet"]["rank_gain_per_layer"])
+    return range(layers // 2, layers)
+
+
+def _residual_gain_grows(m: dict[str, Any]) -> bool:
+    res, mlp = m["resnet"]["rank_gain_per_layer"], m["mlp"]["rank_gain_per_layer"]
+    return bool(np.all(np.diff(res) >= 0)) and all(res[k] > mlp[k] for k in _deeper_half(m))
+
+
+def _describe_reach(m: dict[str, Any], cfg: ResnetConfig) -> str:
+    level = _high_level(cfg)
+    res, mlp = m["resnet"], m["mlp"]
+    reach = f"first_step_eps_rank_ge_{level}"
+    return (
         f"first step with last-layer eps-rank >= {level} (= {cfg.rank_fraction:g} n): "
-        f"ResNet {_fmt_iter(reach['resnet'])}, MLP {_fmt_iter(reach['mlp'])}; full rank {n}: "
-        f"ResNet {_fmt_iter(full['resnet'])}, MLP {_fmt_iter(full['mlp'])}; maximum eps-rank ResNet "
-        f"{int(res.last.max())}, MLP {int(mlp.last.max())} (criterion: ResNet reaches {level} and "
-        "earlier than the MLP, which counts as never if it does not)",
-        reach["resnet"] < reach["mlp"],
+        f"ResNet {_fmt_iter(res[reach])}, MLP {_fmt_iter(mlp[reach])}; full rank {cfg.width}: "
+        f"ResNet {_fmt_iter(res['first_step_full_rank'])}, MLP {_fmt_iter(mlp['first_step_full_rank'])}; "
+        f"maximum eps-rank ResNet {res['max_eps_rank_per_layer'][-1]}, MLP "
+        f"{mlp['max_eps_rank_per_layer'][-1]} (criterion: ResNet reaches {level} and earlier than the "
+        "MLP, which counts as never if it does not)"
     )
-    c3 = Check(
-        "residual blocks: deeper layers gain more eps-rank",
-        "the residual block structure ensures greater rank growth in the deeper neuron functions (Fig. 10)",
-        f"eps-rank gain (maximum - initial) per layer: ResNet {gain['resnet'].tolist()}, MLP "
-        f"{gain['mlp'].tolist()} (criterion: the ResNet's gain is non-decreasing with depth and "
-        f"larger than the MLP's in each of the deeper half of the layers, {[k + 1 for k in deep]})",
-        bool(np.all(np.diff(gain["resnet"]) >= 0)) and all(gain["resnet"][k] > gain["mlp"][k] for k in deep),
-    )
-    return [c1, c2, c3], measures
+
+
+def resnet_checks(cfg: ResnetConfig, data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the per-layer series of the MLP and the ResNet: checks, measures."""
+    measures = resnet_measures(cfg, data)
+    return evaluate_claims(ResnetVsMlpExperiment.claims, measures, cfg), measures
 
 
 @register
 class ResnetVsMlpExperiment(Experiment):
     name = "resnet-vs-mlp"
     summary = "Paper 000 Ex. 4.4 / Figs. 9-10: residual MLP starts higher and gains more eps-rank per layer"
-    paper = "000_1f8258be9be41576.txt, Example 4.4, eq. (4.6), Figs. 9-10"
+    paper = "paper 000, Example 4.4, eq. (4.6), Figs. 9-10"
     Config = ResnetConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 6000, 1e-3),), "every": 20},
@@ -332,7 +416,46 @@ class ResnetVsMlpExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "ResNet starts with a higher eps-rank",
+            paper="the eps-rank of ResNet is initially higher than that of the MLP (Fig. 9)",
+            reads=("initial_eps_rank_per_layer",),
+            criterion=lambda m, cfg: (
+                m["resnet"]["initial_eps_rank_per_layer"][-1] > m["mlp"]["initial_eps_rank_per_layer"][-1]
+            ),
+            describe=lambda m, cfg: (
+                "initial eps-rank of the last hidden layer: ResNet "
+                f"{m['resnet']['initial_eps_rank_per_layer'][-1]}, MLP "
+                f"{m['mlp']['initial_eps_rank_per_layer'][-1]} (criterion: ResNet > MLP)"
+            ),
+        ),
+        Claim(
+            "ResNet reaches a high eps-rank sooner",
+            paper="the eps-rank of ResNet grows faster to full rank than that of the MLP (Fig. 9)",
+            reads=("first_step_eps_rank_ge_{level}", "first_step_full_rank", "max_eps_rank_per_layer"),
+            criterion=lambda m, cfg: (
+                m["resnet"][f"first_step_eps_rank_ge_{_high_level(cfg)}"]
+                < m["mlp"][f"first_step_eps_rank_ge_{_high_level(cfg)}"]
+            ),
+            describe=_describe_reach,
+        ),
+        Claim(
+            "residual blocks: deeper layers gain more eps-rank",
+            paper="the residual block structure ensures greater rank growth in the deeper neuron "
+            "functions (Fig. 10)",
+            reads=("rank_gain_per_layer",),
+            criterion=lambda m, cfg: _residual_gain_grows(m),
+            describe=lambda m, cfg: (
+                f"eps-rank gain (maximum - initial) per layer: ResNet {m['resnet']['rank_gain_per_layer']}, "
+                f"MLP {m['mlp']['rank_gain_per_layer']} (criterion: the ResNet's gain is non-decreasing "
+                "with depth and larger than the MLP's in each of the deeper half of the layers, "
+                f"{[k + 1 for k in _deeper_half(m)]})"
+            ),
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: ResnetConfig = config
         if not 0 < cfg.rank_fraction <= 1:
             raise ValueError(f"rank_fraction must be in (0, 1]; got {cfg.rank_fraction!r}")
@@ -343,12 +466,9 @@ class ResnetVsMlpExperiment(Experiment):
         nets = [("mlp", maker(MLP)), ("resnet", maker(ResidualMLP))]
         train_fitting(nets, cfg, run_dir, progress, layers="all")
         data = fitting_series(run_dir.read_metrics())
-        run_dir.write_arrays(**series_arrays(data))
-        checks, measures = resnet_checks(cfg, data)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(resnet_measures(cfg, data), series_arrays(data))
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         data = fitting_series(run_dir.read_metrics())

@@ -39,9 +39,7 @@ sweep. The least-squares solver matters, so both are run and reported:
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -49,14 +47,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from rankscope.analysis import staircase_stats
+from rankscope.analysis import loglog_slope, staircase_stats
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
+from rankscope.experiments.base import (
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
 from rankscope.experiments.checks import Check, at_most
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.nets import ACTIVATIONS, MLP
 from rankscope.nets.random_features import SOLVERS, RandomFeatureModel
 from rankscope.nets.udi import uniform_density
-from rankscope.operators import laplacian
+from rankscope.problems.poisson import poisson_example_4_2
 from rankscope.sampling import (
     Box,
     Interval,
@@ -66,31 +72,18 @@ from rankscope.sampling import (
     tensor_product,
     uniform_grid,
 )
+from rankscope.store import RunDir
 from rankscope.train import Monitor, Trainer, parse_stages
 
 __all__ = [
     "PinnPoissonConfig",
     "PinnPoissonUDI",
-    "PoissonDirichlet",
     "RfmVsElm",
     "RfmVsElmConfig",
     "pinn_checks",
-    "poisson_example_4_2",
     "rfm_checks",
     "steps_to_reach",
 ]
-
-
-@contextlib.contextmanager
-def _blas_threads(n: int) -> Iterator[None]:
-    """Limit BLAS threads (numpy/scipy) to ``n`` when threadpoolctl is installed."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        yield
-        return
-    with threadpool_limits(limits=n):
-        yield
 
 
 # ==============================================================================================
@@ -98,47 +91,7 @@ def _blas_threads(n: int) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class PoissonDirichlet:
-    """``-Delta u = f`` in ``domain``, ``u = 0`` on its boundary, with a known exact solution.
-
-    ``source`` and ``exact`` map an ``(m, d)`` tensor to ``(m,)``.
-    """
-
-    domain: Box
-    source: Callable[[torch.Tensor], torch.Tensor]
-    exact: Callable[[torch.Tensor], torch.Tensor]
-
-    def loss(
-        self,
-        model: nn.Module,
-        interior: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-        bdry: tuple[torch.Tensor, torch.Tensor],
-    ) -> torch.Tensor:
-        """Loss (4.4) ``sum_k w_k (Delta u + f)^2(x_k) + sum_b w_b u(x_b)^2``: the two squared L2
-        norms by quadrature. ``interior = (points, weights, f(points))``, ``bdry = (points, weights)``."""
-        x, w, f = interior
-        xb, wb = bdry
-        residual = laplacian(model, x) + f
-        ub = model(xb).reshape(-1)
-        return (w * residual**2).sum() + (wb * ub**2).sum()
-
-
-def _sin2_source(x: torch.Tensor) -> torch.Tensor:
-    return 8.0 * torch.sin(2 * x[:, 0]) * torch.sin(2 * x[:, 1])
-
-
-def _sin2_exact(x: torch.Tensor) -> torch.Tensor:
-    return torch.sin(2 * x[:, 0]) * torch.sin(2 * x[:, 1])
-
-
-def poisson_example_4_2() -> PoissonDirichlet:
-    """Paper 000 Example 4.2: ``f = 8 sin 2x sin 2y`` on ``[-pi/2, pi/2]^2``, ``u = sin 2x sin 2y``."""
-    h = math.pi / 2
-    return PoissonDirichlet(Box((-h, -h), (h, h)), _sin2_source, _sin2_exact)
-
-
-@dataclass(frozen=True)
-class PinnPoissonConfig:
+class PinnPoissonConfig(ExperimentConfig):
     """Configuration of ``pinn-poisson-udi`` (see the module docstring for what we chose)."""
 
     width: int = 50
@@ -157,8 +110,6 @@ class PinnPoissonConfig:
     checkpoint_every: int = 500
     loss_level: float = 1e-2  # speed criterion: steps until loss <= loss_level * ||f||^2
     early_fraction: float = 0.1  # "early" eps-rank: mean over the first 10% of training
-    seed: int = 0
-    threads: int = 1
 
 
 def steps_to_reach(steps: np.ndarray, loss: np.ndarray, level: float) -> float:
@@ -209,7 +160,7 @@ class PinnPoissonUDI(Experiment):
         "Paper 000 Ex. 4.2 / Fig. 7: PINN for Poisson; uniform-density init starts at a high eps-rank "
         "and trains faster than Xavier"
     )
-    paper = "000_1f8258be9be41576.txt, Example 4.2, eq. (4.4)-(4.5), Fig. 7"
+    paper = "paper 000, Example 4.2, eq. (4.4)-(4.5), Fig. 7"
     Config = PinnPoissonConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
@@ -223,11 +174,61 @@ class PinnPoissonUDI(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
-        with _blas_threads(config.threads):
-            return self._run(config, run_dir, progress)
+    claims = (
+        Claim(
+            "UDI starts at a higher eps-rank",
+            paper="uniform-density initialisation gives the neuron functions a high eps-rank from the "
+            "start, Xavier a low one (Fig. 7, left)",
+            reads=("initial_eps_rank", "early_mean_eps_rank"),
+            criterion=lambda m, cfg: (
+                m["udi"]["initial_eps_rank"] > m["xavier"]["initial_eps_rank"]
+                and m["udi"]["early_mean_eps_rank"] > m["xavier"]["early_mean_eps_rank"]
+            ),
+            describe=lambda m, cfg: (
+                f"eps-rank at step 0: UDI {m['udi']['initial_eps_rank']} vs Xavier "
+                f"{m['xavier']['initial_eps_rank']}; mean over the first {cfg.early_fraction:.0%} of "
+                f"training: UDI {m['udi']['early_mean_eps_rank']:.1f} vs Xavier "
+                f"{m['xavier']['early_mean_eps_rank']:.1f} of {cfg.width} (criterion: UDI higher on both)"
+            ),
+            when=lambda cfg: _both_inits(cfg),
+        ),
+        Claim(
+            "UDI decreases the loss faster",
+            paper="an initialisation with a high eps-rank significantly accelerates training (Fig. 7, right)",
+            reads=("steps_to_level", "loss_level", "loss_at_10pct", "loss_at_50pct", "final_loss"),
+            criterion=lambda m, cfg: _speed_margin(m),
+            describe=lambda m, cfg: _describe_speed(m, cfg),
+            when=lambda cfg: _both_inits(cfg),
+        ),
+        Claim(
+            "UDI ends with a lower error",
+            paper="the paper reports no errors; accelerated training implies a more accurate solution "
+            "after the same number of steps",
+            reads=("final_rel_l2_error",),
+            criterion=lambda m, cfg: at_most(
+                m["udi"]["final_rel_l2_error"], m["xavier"]["final_rel_l2_error"]
+            ),
+            describe=lambda m, cfg: (
+                f"relative L2 error vs sin 2x sin 2y after {sum(int(s[1]) for s in cfg.stages)} steps: "
+                f"UDI {m['udi']['final_rel_l2_error']:.3e}, Xavier {m['xavier']['final_rel_l2_error']:.3e} "
+                "(criterion: UDI lower; fragile within 5%)"
+            ),
+            when=lambda cfg: _both_inits(cfg),
+        ),
+        Claim(
+            "staircase under Xavier",
+            paper="solving PDEs with neural networks also exhibits the staircase phenomenon (Fig. 7)",
+            reads=("plateau_levels", "rises_between_plateaus", "max_eps_rank", "initial_eps_rank"),
+            criterion=lambda m, cfg: _xavier_staircase(m["xavier"]),
+            describe=lambda m, cfg: (
+                f"Xavier eps-rank plateaus {m['xavier']['plateau_levels']} (criterion: >= 2 rises between "
+                "plateaus lasting >= 2% of the records and a total rise >= 5)"
+            ),
+            when=lambda cfg: _both_inits(cfg),
+        ),
+    )
 
-    def _run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: PinnPoissonConfig = config
         for init in cfg.inits:
             if init not in ("xavier", "udi"):
@@ -283,18 +284,15 @@ class PinnPoissonUDI(Experiment):
         f_norm2 = float((wi.double() * interior[2].double() ** 2).sum())
         return self.summarise(cfg, run_dir, f_norm2)
 
-    def summarise(self, cfg: PinnPoissonConfig, run_dir: Any, f_norm2: float) -> dict[str, Any]:
+    def summarise(self, cfg: PinnPoissonConfig, run_dir: RunDir, f_norm2: float) -> Result:
         data = _series_by_run(run_dir.read_metrics())
         arrays: dict[str, Any] = {"f_norm2": np.float64(f_norm2)}
         for label, d in data.items():
             for key, arr in d.items():
                 arrays[f"{label}/{key}"] = arr
-        run_dir.write_arrays(**arrays)
-        checks, measures = pinn_checks(cfg, data, f_norm2)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(pinn_measures(cfg, data, f_norm2), arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         data = _series_by_run(run_dir.read_metrics())
@@ -315,10 +313,11 @@ class PinnPoissonUDI(Experiment):
         run_dir.save_figure(fig, "pinn_poisson_udi")
 
 
-def pinn_checks(
+def pinn_measures(
     cfg: PinnPoissonConfig, data: dict[str, dict[str, np.ndarray]], f_norm2: float
-) -> tuple[list[Check], dict[str, Any]]:
-    """The claims of Example 4.2 / Fig. 7, computed from the recorded series of both runs."""
+) -> dict[str, Any]:
+    """Per run (``xavier``, ``udi``): the eps-rank at the start, early and at the end, the loss along
+    training and the steps to the loss level, the relative L2 error; Xavier's staircase plateaus."""
     total = sum(int(s[1]) for s in cfg.stages)
     level = cfg.loss_level * f_norm2
     measures: dict[str, Any] = {"loss_level": level, "f_norm2": f_norm2}
@@ -338,57 +337,54 @@ def pinn_checks(
             "min_rel_l2_error": float(d["error"].min()),
             "median_rel_l2_error_last_10pct": float(np.median(d["error"][d["iter"] >= 0.9 * total])),
         }
-    if "udi" not in measures or "xavier" not in measures:
-        return [], measures
-    u, x = measures["udi"], measures["xavier"]
-    c1 = Check(
-        "UDI starts at a higher eps-rank",
-        "uniform-density initialisation gives the neuron functions a high eps-rank from the start, "
-        "Xavier a low one (Fig. 7, left)",
-        f"eps-rank at step 0: UDI {u['initial_eps_rank']} vs Xavier {x['initial_eps_rank']}; mean over the "
-        f"first {cfg.early_fraction:.0%} of training: UDI {u['early_mean_eps_rank']:.1f} vs Xavier "
-        f"{x['early_mean_eps_rank']:.1f} of {cfg.width} (criterion: UDI higher on both)",
-        u["initial_eps_rank"] > x["initial_eps_rank"] and u["early_mean_eps_rank"] > x["early_mean_eps_rank"],
-    )
-    t_u, t_x = u["steps_to_level"], x["steps_to_level"]
-    # margin: how far UDI's step count is below half of Xavier's, relative to that half (recorded every
-    # few steps, so a margin below 0.1 is within the recording resolution: fragile)
+    if "xavier" in data:
+        ranks = data["xavier"]["eps_rank"]
+        st = staircase_stats(ranks, max(3, len(ranks) // 50))
+        measures["xavier"]["plateau_levels"] = [int(v) for v in st.levels]
+        measures["xavier"]["rises_between_plateaus"] = st.steps
+        measures["xavier"]["max_eps_rank"] = int(st.maximum)
+    return measures
+
+
+def _both_inits(cfg: PinnPoissonConfig) -> bool:
+    return "udi" in cfg.inits and "xavier" in cfg.inits
+
+
+def _speed_margin(m: dict[str, Any]) -> float:
+    """How far UDI's step count to the loss level is below half of Xavier's, relative to that half
+    (recorded every few steps, so a margin below 0.1 is within the recording resolution: fragile)."""
+    t_u, t_x = m["udi"]["steps_to_level"], m["xavier"]["steps_to_level"]
     if not math.isfinite(t_u):
-        speed_margin = -math.inf
-    elif not math.isfinite(t_x):
-        speed_margin = math.inf
-    else:
-        speed_margin = at_most(t_u, t_x / 2)
-    c2 = Check.by_margin(
-        "UDI decreases the loss faster",
-        "an initialisation with a high eps-rank significantly accelerates training (Fig. 7, right)",
-        f"steps until loss <= {cfg.loss_level:g} x ||f||^2 = {level:.3g}: UDI {t_u:g} vs Xavier {t_x:g}; "
+        return -math.inf
+    if not math.isfinite(t_x):
+        return math.inf
+    return at_most(t_u, t_x / 2)
+
+
+def _describe_speed(m: dict[str, Any], cfg: PinnPoissonConfig) -> str:
+    u, x = m["udi"], m["xavier"]
+    return (
+        f"steps until loss <= {cfg.loss_level:g} x ||f||^2 = {m['loss_level']:.3g}: UDI "
+        f"{u['steps_to_level']:g} vs Xavier {x['steps_to_level']:g}; "
         f"loss at 10%/50%/100% of training: UDI {u['loss_at_10pct']:.2e}/{u['loss_at_50pct']:.2e}/"
         f"{u['final_loss']:.2e}, Xavier {x['loss_at_10pct']:.2e}/{x['loss_at_50pct']:.2e}/"
         f"{x['final_loss']:.2e} (criterion: UDI reaches the level in at most half of Xavier's steps; "
-        f"margin {speed_margin:+.2f}, fragile within 0.05)",
-        speed_margin,
+        f"margin {_speed_margin(m):+.2f}, fragile within 0.05)"
     )
-    c3 = Check.by_margin(
-        "UDI ends with a lower error",
-        "the paper reports no errors; accelerated training implies a more accurate solution after the "
-        "same number of steps",
-        f"relative L2 error vs sin 2x sin 2y after {total} steps: UDI {u['final_rel_l2_error']:.3e}, "
-        f"Xavier {x['final_rel_l2_error']:.3e} (criterion: UDI lower; fragile within 5%)",
-        at_most(u["final_rel_l2_error"], x["final_rel_l2_error"]),
-    )
-    d = data["xavier"]
-    st = staircase_stats(d["eps_rank"], max(3, len(d["eps_rank"]) // 50))
-    stair = st.steps >= 2 and st.maximum >= st.initial + 5
-    measures["xavier"]["plateau_levels"] = [int(v) for v in st.levels]
-    c4 = Check(
-        "staircase under Xavier",
-        "solving PDEs with neural networks also exhibits the staircase phenomenon (Fig. 7)",
-        f"Xavier eps-rank plateaus {[int(v) for v in st.levels]} (criterion: >= 2 rises between plateaus "
-        "lasting >= 2% of the records and a total rise >= 5)",
-        stair,
-    )
-    return [c1, c2, c3, c4], measures
+
+
+def _xavier_staircase(x: dict[str, Any]) -> bool:
+    return bool(x["rises_between_plateaus"] >= 2 and x["max_eps_rank"] >= x["initial_eps_rank"] + 5)
+
+
+def pinn_checks(
+    cfg: PinnPoissonConfig, data: dict[str, dict[str, np.ndarray]], f_norm2: float
+) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the recorded series of both runs: checks, measures."""
+    measures = pinn_measures(cfg, data, f_norm2)
+    if "udi" not in measures or "xavier" not in measures:
+        return [], measures
+    return evaluate_claims(PinnPoissonUDI.claims, measures, cfg), measures
 
 
 # ==============================================================================================
@@ -429,6 +425,22 @@ def _aligned_rule(domain: Box, n: int, partition: tuple[int, ...]) -> Quadrature
     return tensor_product(*rules)
 
 
+def _lower_error_claim(solver: str) -> Claim:
+    """The accuracy claim with the outer weights by least-squares ``solver``."""
+    return Claim(
+        f"RFM has a lower L2 error ({solver})",
+        paper="the RFM's higher eps-rank gives a higher accuracy than the ELM with the same neurons "
+        "(Fig. 8(a)-(e)); outer weights by least squares",
+        reads=(f"RFM_error_{solver}", f"ELM_error_{solver}", "seeds_at_n_features"),
+        criterion=lambda m, cfg: _rfm_lower_error(m, cfg, solver),
+        describe=lambda m, cfg: _describe_lower_error(m, cfg, solver),
+    )
+
+
+#: the accuracy claim's solvers, the default primary solver first
+_CLAIM_SOLVERS = (RfmVsElmConfig.solver, *[s for s in SOLVERS if s != RfmVsElmConfig.solver])
+
+
 @register
 class RfmVsElm(Experiment):
     name = "rfm-vs-elm"
@@ -436,14 +448,48 @@ class RfmVsElm(Experiment):
         "Paper 000 Ex. 4.3 / Fig. 8: random features with a partition of unity (RFM) reach a higher "
         "eps-rank and a lower error than global ones (ELM)"
     )
-    paper = "000_1f8258be9be41576.txt, Sec. 4.2, Example 4.3, Fig. 8"
+    paper = "paper 000, Sec. 4.2, Example 4.3, Fig. 8"
     Config = RfmVsElmConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {"counts": tuple(range(90, 901, 90)), "seeds": (0, 1, 2)},
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "RFM has a higher eps-rank",
+            paper="with the same number of neurons the RFM's features are more linearly independent, "
+            "thanks to the compact support of each subdomain's features (Fig. 8(f))",
+            reads=("RFM_eps_rank", "ELM_eps_rank"),
+            criterion=lambda m, cfg: all(p["RFM_eps_rank"] > p["ELM_eps_rank"] for p in m["pairs"]),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"n={p['n_features']} seed {p['seed']}: RFM {p['RFM_eps_rank']} vs ELM "
+                    f"{p['ELM_eps_rank']}"
+                    for p in m["pairs"]
+                )
+                + " (criterion: RFM higher for every feature count and seed)"
+            ),
+        ),
+        *(_lower_error_claim(solver) for solver in _CLAIM_SOLVERS),
+        Claim(
+            "error roughly inversely proportional to the eps-rank",
+            paper="an approximate inverse proportional relationship between the eps-rank and the error "
+            "(Fig. 8(f))",
+            reads=("spearman_rank_error", "loglog_slope_error_vs_rank", "fits_in_rank_error_relation"),
+            criterion=lambda m, cfg: bool(
+                m["spearman_rank_error"] <= -0.7 and -2.0 <= m["loglog_slope_error_vs_rank"] <= -0.5
+            ),
+            describe=lambda m, cfg: (
+                f"over {m['fits_in_rank_error_relation']} fits (both methods, all counts, {cfg.solver}): "
+                f"Spearman(eps-rank, error) = {m['spearman_rank_error']:.2f}, log-log slope "
+                f"{m['loglog_slope_error_vs_rank']:.2f} (criterion: Spearman <= -0.7 and slope in "
+                "[-2, -0.5], i.e. error ~ rank^-1 within a factor 2 in the exponent)"
+            ),
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: RfmVsElmConfig = config
         if cfg.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {list(SOLVERS)}; got {cfg.solver!r}")
@@ -459,42 +505,35 @@ class RfmVsElm(Experiment):
         run_dir.truncate_metrics_after(-1)  # no training: a resumed run recomputes everything
         jobs = [(n, s) for n in sorted(set(cfg.counts) | {cfg.n_features}) for s in cfg.seeds]
         maps: dict[str, np.ndarray] = {}
-        with _blas_threads(cfg.threads):
-            for k, (n, seed) in enumerate(jobs):
-                for method, partition in (("RFM", cfg.partition), ("ELM", None)):
-                    rec: dict[str, Any] = {"step": 2 * k + (method == "ELM"), "method": method}
-                    rec.update(n_features=n, seed=seed, rel_l2_error={}, solver_rank={})
-                    for solver in SOLVERS:
-                        model = RandomFeatureModel(
-                            n,
-                            domain,
-                            activation=cfg.activation,
-                            partition=partition,
-                            weight_scale=cfg.weight_scale,
-                            seed=seed,
-                            solver=solver,
-                            truncation_eps=cfg.eps,
-                        )
-                        model.fit(fit_q.points, y_fit, sample_weight=fit_q.weights)
-                        rec["rel_l2_error"][solver] = model.relative_l2_error(
-                            err_q.points, y_err, err_q.weights
-                        )
-                        rec["solver_rank"][solver] = model.rank_
-                        if solver == cfg.solver and n == cfg.n_features and seed == cfg.seeds[0]:
-                            maps[f"map/{method}"] = model.predict(grid)
-                    rec["eps_rank"] = model.eps_rank(fit_q, cfg.eps)
-                    run_dir.append_metrics(rec)
-                progress("fits", k + 1, len(jobs))
+        for k, (n, seed) in enumerate(jobs):
+            for method, partition in (("RFM", cfg.partition), ("ELM", None)):
+                rec: dict[str, Any] = {"step": 2 * k + (method == "ELM"), "method": method}
+                rec.update(n_features=n, seed=seed, rel_l2_error={}, solver_rank={})
+                for solver in SOLVERS:
+                    model = RandomFeatureModel(
+                        n,
+                        domain,
+                        activation=cfg.activation,
+                        partition=partition,
+                        weight_scale=cfg.weight_scale,
+                        seed=seed,
+                        solver=solver,
+                        truncation_eps=cfg.eps,
+                    )
+                    model.fit(fit_q.points, y_fit, sample_weight=fit_q.weights)
+                    rec["rel_l2_error"][solver] = model.relative_l2_error(err_q.points, y_err, err_q.weights)
+                    rec["solver_rank"][solver] = model.rank_
+                    if solver == cfg.solver and n == cfg.n_features and seed == cfg.seeds[0]:
+                        maps[f"map/{method}"] = model.predict(grid)
+                rec["eps_rank"] = model.eps_rank(fit_q, cfg.eps)
+                run_dir.append_metrics(rec)
+            progress("fits", k + 1, len(jobs))
         side = cfg.map_points
         arrays = {k: v.reshape(side, side) for k, v in maps.items()}
         arrays["map/exact"] = _fig8_target(grid).reshape(side, side)
-        run_dir.write_arrays(**arrays)
-        records = run_dir.read_metrics()
-        checks, measures = rfm_checks(cfg, records)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(rfm_measures(cfg, run_dir.read_metrics()), arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
         from rankscope.report import new_figure
@@ -536,8 +575,9 @@ class RfmVsElm(Experiment):
         run_dir.save_figure(fig, "rfm_vs_elm")
 
 
-def rfm_checks(cfg: RfmVsElmConfig, records: list[dict[str, Any]]) -> tuple[list[Check], dict[str, Any]]:
-    """The claims of Example 4.3 / Fig. 8, computed from the per-fit records."""
+def rfm_measures(cfg: RfmVsElmConfig, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per (feature count, seed): both methods' eps-rank and errors by each solver; the seeds fitted
+    at ``n_features``; the Spearman correlation and log-log slope of the error against the eps-rank."""
     from scipy.stats import spearmanr
 
     by = {(r["method"], r["n_features"], r["seed"]): r for r in records}
@@ -559,61 +599,46 @@ def rfm_checks(cfg: RfmVsElmConfig, records: list[dict[str, Any]]) -> tuple[list
         ]
     }
     if not main:
-        return [], measures
-
-    def fmt(solver: str) -> str:
-        return "; ".join(
-            f"seed {s}: RFM {by[('RFM', n, s)]['rel_l2_error'][solver]:.2e} vs ELM "
-            f"{by[('ELM', n, s)]['rel_l2_error'][solver]:.2e}"
-            for n, s in main
-        )
-
-    higher = all(by[("RFM", n, s)]["eps_rank"] > by[("ELM", n, s)]["eps_rank"] for n, s in pairs)
-    c1 = Check(
-        "RFM has a higher eps-rank",
-        "with the same number of neurons the RFM's features are more linearly independent, thanks to "
-        "the compact support of each subdomain's features (Fig. 8(f))",
-        "; ".join(
-            f"n={n} seed {s}: RFM {by[('RFM', n, s)]['eps_rank']} vs ELM {by[('ELM', n, s)]['eps_rank']}"
-            for n, s in sorted(pairs)
-        )
-        + " (criterion: RFM higher for every feature count and seed)",
-        higher,
-    )
-    checks = [c1]
-    for solver in (cfg.solver, *[s for s in SOLVERS if s != cfg.solver]):
-        lower = all(
-            by[("RFM", n, s)]["rel_l2_error"][solver] < by[("ELM", n, s)]["rel_l2_error"][solver]
-            for n, s in main
-        )
-        checks.append(
-            Check(
-                f"RFM has a lower L2 error ({solver})",
-                "the RFM's higher eps-rank gives a higher accuracy than the ELM with the same neurons "
-                "(Fig. 8(a)-(e)); outer weights by least squares",
-                f"relative L2 error at n = {cfg.n_features}, least squares by {solver}: {fmt(solver)} "
-                "(criterion: RFM lower for every seed)",
-                lower,
-            )
-        )
+        return measures
+    measures["seeds_at_n_features"] = [s for _, s in main]
     ranks = np.array([r["eps_rank"] for r in records], dtype=np.float64)
     errors = np.array([r["rel_l2_error"][cfg.solver] for r in records], dtype=np.float64)
-    ok = (ranks > 0) & (errors > 0)
+    ok = (ranks > 0) & (errors > 0) & np.isfinite(errors)
     if ok.sum() >= 3 and np.ptp(ranks[ok]) > 0:
         rho = float(spearmanr(ranks[ok], errors[ok]).statistic)
-        slope = float(np.polyfit(np.log(ranks[ok]), np.log(errors[ok]), 1)[0])
+        slope = loglog_slope(ranks[ok], errors[ok])
     else:
         rho, slope = float("nan"), float("nan")
     measures["spearman_rank_error"] = rho
     measures["loglog_slope_error_vs_rank"] = slope
-    checks.append(
-        Check(
-            "error roughly inversely proportional to the eps-rank",
-            "an approximate inverse proportional relationship between the eps-rank and the error (Fig. 8(f))",
-            f"over {int(ok.sum())} fits (both methods, all counts, {cfg.solver}): Spearman(eps-rank, "
-            f"error) = {rho:.2f}, log-log slope {slope:.2f} (criterion: Spearman <= -0.7 and slope in "
-            "[-2, -0.5], i.e. error ~ rank^-1 within a factor 2 in the exponent)",
-            bool(rho <= -0.7 and -2.0 <= slope <= -0.5),
-        )
+    measures["fits_in_rank_error_relation"] = int(ok.sum())
+    return measures
+
+
+def _main_pairs(m: dict[str, Any], cfg: RfmVsElmConfig) -> list[dict[str, Any]]:
+    """The pairs at ``n_features``, in the order the seeds were fitted."""
+    by_seed = {p["seed"]: p for p in m["pairs"] if p["n_features"] == cfg.n_features}
+    return [by_seed[s] for s in m["seeds_at_n_features"]]
+
+
+def _rfm_lower_error(m: dict[str, Any], cfg: RfmVsElmConfig, solver: str) -> bool:
+    return all(p[f"RFM_error_{solver}"] < p[f"ELM_error_{solver}"] for p in _main_pairs(m, cfg))
+
+
+def _describe_lower_error(m: dict[str, Any], cfg: RfmVsElmConfig, solver: str) -> str:
+    errors = "; ".join(
+        f"seed {p['seed']}: RFM {p[f'RFM_error_{solver}']:.2e} vs ELM {p[f'ELM_error_{solver}']:.2e}"
+        for p in _main_pairs(m, cfg)
     )
-    return checks, measures
+    return (
+        f"relative L2 error at n = {cfg.n_features}, least squares by {solver}: {errors} "
+        "(criterion: RFM lower for every seed)"
+    )
+
+
+def rfm_checks(cfg: RfmVsElmConfig, records: list[dict[str, Any]]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the per-fit records: checks, measures."""
+    measures = rfm_measures(cfg, records)
+    if "seeds_at_n_features" not in measures:  # no pair at n_features: nothing to decide
+        return [], measures
+    return evaluate_claims(RfmVsElm.claims, measures, cfg), measures

@@ -40,18 +40,27 @@ from torch import nn
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
+from rankscope.experiments.base import (
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
 from rankscope.experiments.checks import Check, at_least
-from rankscope.linalg import SELECTION_METHODS
-from rankscope.linalg.loss_bound import dist_to_span, loss_lower_bound, theorem32_reduction
-from rankscope.matrices import gram_from_features
-from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP, HiddenLayer, capture, initialise, resolve_layers
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
+from rankscope.linalg import SELECTION_METHODS, gram_from_features
+from rankscope.linalg.loss_bound import dist_to_span, loss_lower_bound
+from rankscope.linalg.reduction import theorem32_reduction
+from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP, BottleneckMLP, capture, resolve_layers
 from rankscope.problems import staircase_target
+from rankscope.problems.digits import load_digits
 from rankscope.sampling import gauss_legendre, quadrature, trapezoid
+from rankscope.store import RunDir
 from rankscope.train import Monitor, Trainer, parse_stages
 
 __all__ = [
-    "BottleneckMLP",
     "DigitsConfig",
     "LossBoundConfig",
     "LossBoundExperiment",
@@ -60,7 +69,6 @@ __all__ = [
     "bound_series",
     "digits_checks",
     "digits_series",
-    "load_digits_split",
     "loss_bound_checks",
 ]
 
@@ -68,45 +76,8 @@ __all__ = [
 # =========================================================================== staircase-digits
 
 
-class BottleneckMLP(nn.Module):
-    """``x -> z = sigma(W_z x + b_z)`` (``bottleneck`` neurons) ``->`` an MLP of eq. (1.1) on z.
-
-    The hidden layers are ``["bottleneck", "layers.0", ..., "layers.{L-1}"]``; the last one's
-    neurons are the functions of the Gram matrix and the output is ``beta^T y_L`` (no bias, eq. 1.1).
-    """
-
-    def __init__(
-        self,
-        in_dim: int,
-        bottleneck: int,
-        width: int,
-        depth: int,
-        out_dim: int,
-        act: str = "tanh",
-        *,
-        init: str = "uniform_fan_in",
-        seed: int = 0,
-    ) -> None:
-        super().__init__()
-        self.bottleneck = HiddenLayer(in_dim, bottleneck, act)
-        self.layers = nn.ModuleList(
-            [HiddenLayer(bottleneck if k == 0 else width, width, act) for k in range(depth)]
-        )
-        self.head = nn.Linear(width, out_dim, bias=False)
-        initialise(self, init, seed=seed)
-
-    def hidden_layer_names(self) -> list[str]:
-        return ["bottleneck"] + [f"layers.{k}" for k in range(len(self.layers))]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.bottleneck(x)
-        for layer in self.layers:
-            y = layer(y)
-        return self.head(y)
-
-
 @dataclass(frozen=True)
-class DigitsConfig:
+class DigitsConfig(ExperimentConfig):
     """Configuration of ``staircase-digits`` (see module docstring; nothing here is from the paper
     except the 10-neuron sampling layer, the cross-entropy, tanh, eps = 1e-6 and the Sec. 2.2 init)."""
 
@@ -120,25 +91,6 @@ class DigitsConfig:
     eps: float = 1e-6
     every: int = 20
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
-
-
-def load_digits_split(test_fraction: float, seed: int) -> tuple[np.ndarray, ...]:
-    """scikit-learn's 8 x 8 digits, pixels / 16, stratified split: ``(x_train, x_test, y_train, y_test)``."""
-    try:
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "staircase-digits needs scikit-learn for its bundled digits data: "
-            "pip install 'scikit-learn>=1.3,<2'"
-        ) from exc
-    data = load_digits()
-    x = np.asarray(data.data, dtype=np.float64) / 16.0
-    return tuple(
-        train_test_split(x, data.target, test_size=test_fraction, random_state=seed, stratify=data.target)
-    )
 
 
 class _Accuracy:
@@ -179,9 +131,10 @@ def digits_series(records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def digits_checks(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> tuple[list[Check], dict[str, Any]]:
-    """Example 2.7's claims stated precisely and computed from the recorded series."""
-    n, dz = cfg.width, cfg.bottleneck
+def digits_measures(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The last layer's eps-rank at the start, end and maximum, the staircase's plateaus and the rise's
+    duration, the loss decay rates where the eps-rank grows and where it is flat, the accuracies."""
+    n = cfg.width
     ranks = d["eps_rank"]
     n_rec = len(ranks)
     st = staircase_stats(ranks, max(3, n_rec // 50))
@@ -192,13 +145,14 @@ def digits_checks(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> tuple[list[Che
         if ranks.max() > ranks[0]
         else 0
     )
-    measures = {
+    return {
         "width": n,
         "initial_eps_rank": int(ranks[0]),
         "final_eps_rank": int(st.final),
         "max_eps_rank": int(st.maximum),
         "plateau_levels": [int(v) for v in st.levels],
         "rises_between_plateaus": st.steps,
+        "monotone_fraction": float(st.monotone_fraction),
         "rise_duration_steps": rise,
         "total_steps": int(d["iter"][-1]),
         "initial_loss": float(d["loss"][0]),
@@ -207,71 +161,102 @@ def digits_checks(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> tuple[list[Che
         "final_train_accuracy": float(d["train_accuracy"][-1]),
         **{k: (float(v) if isinstance(v, float) else v) for k, v in lr.items()},
     }
-    c1 = Check(
-        "eps-rank starts near the dimension of affine functions of z",
-        "after initialisation U(-1/sqrt n, 1/sqrt n) tanh neurons are nearly linear, so the eps-rank is "
-        "about two for d = 1 (Sec. 2.2); here the neurons are functions of the 10-D z, so about d_z + 1",
-        f"initial eps-rank {int(ranks[0])}/{n} (criterion: <= 2 (d_z + 1) = {2 * (dz + 1)}, as the "
-        "staircase experiment's <= 4 for d = 1)",
-        int(ranks[0]) <= 2 * (dz + 1),
+
+
+def _digits_staircase(m: dict[str, Any]) -> bool:
+    return bool(
+        m["rises_between_plateaus"] >= 2
+        and m["max_eps_rank"] >= m["initial_eps_rank"] + 5
+        and m["monotone_fraction"] >= 0.6
     )
-    stair = st.steps >= 2 and st.maximum >= st.initial + 5 and st.monotone_fraction >= 0.6
-    c2 = Check(
-        "eps-rank rises in steps",
-        "the staircase phenomenon is evident in handwriting recognition (Example 2.7, Fig. 5)",
-        f"plateaus {[int(v) for v in st.levels]}, rise {int(ranks[0])} -> {int(st.maximum)} over {rise} of "
-        f"{int(d['iter'][-1])} steps (criterion as for Fig. 2: >= 2 rises between plateaus lasting >= 2% "
-        "of the records, >= 60% of consecutive plateaus going up, total rise >= 5)",
-        stair,
-    )
-    # margin: the relative excess of the rate where the rank grows over the rate where it is flat;
-    # within 10% the two rates are not told apart (fragile), e.g. 6.27e-4 vs 6.15e-4 decades/step
-    rates_known = bool(np.isfinite(lr["rate_growing"]) and np.isfinite(lr["rate_flat"]))
-    rate_margin = (
-        at_least(lr["rate_growing"], lr["rate_flat"], scale=abs(lr["rate_flat"]) or 1.0)
-        if rates_known
-        else -math.inf
-    )
-    c3 = Check.by_margin(
-        "loss falls fastest where the eps-rank grows",
-        "the loss decreases rapidly along with a significant growth of the eps-rank (Sec. 2.2, Ex. 2.7)",
-        f"{lr['rate_growing']:.2e} vs {lr['rate_flat']:.2e} decades/step (Spearman {lr['spearman']:.2f}; "
-        "mean log10-loss decay rate over windows of 2.5% of the records where the eps-rank grows vs where "
-        f"it does not, as for Fig. 2; criterion: faster where it grows, margin {rate_margin:+.3f}, fragile "
-        "within 0.1)",
-        rate_margin,
-        band=0.1,
-    )
-    acc = float(d["test_accuracy"][-1])
-    c4 = Check.by_margin(
-        "the classifier works",
-        "handwriting recognition is learned (Example 2.7; the paper reports no accuracy)",
-        f"test accuracy {acc:.3f} on {cfg.test_fraction:.0%} held-out digits (criterion > 0.9; chance 0.1)",
-        at_least(acc, 0.9),
-        band=0.01,
-    )
-    return [c1, c2, c3, c4], measures
+
+
+def _rate_margin(m: dict[str, Any]) -> float:
+    """The relative excess of the loss decay rate where the rank grows over the rate where it is flat;
+    within 10% the two rates are not told apart (fragile), e.g. 6.27e-4 vs 6.15e-4 decades/step."""
+    if not bool(np.isfinite(m["rate_growing"]) and np.isfinite(m["rate_flat"])):
+        return -math.inf
+    return at_least(m["rate_growing"], m["rate_flat"], scale=abs(m["rate_flat"]) or 1.0)
+
+
+def digits_checks(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the recorded series: checks, measures."""
+    measures = digits_measures(cfg, d)
+    return evaluate_claims(StaircaseDigitsExperiment.claims, measures, cfg), measures
 
 
 @register
 class StaircaseDigitsExperiment(Experiment):
     name = "staircase-digits"
     summary = "Paper 000 Ex. 2.7 / Fig. 5: eps-rank staircase in handwritten digit recognition (8x8 digits)"
-    paper = "000_1f8258be9be41576.txt, Example 2.7, Fig. 5"
+    paper = "paper 000, Example 2.7, Fig. 5"
     Config = DigitsConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 4000, 1e-4),), "every": 20},
         "paper": {"stages": (("adam", 20000, 1e-4),), "every": 20, "width": 100, "checkpoint_every": 2000},
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "eps-rank starts near the dimension of affine functions of z",
+            paper="after initialisation U(-1/sqrt n, 1/sqrt n) tanh neurons are nearly linear, so the "
+            "eps-rank is about two for d = 1 (Sec. 2.2); here the neurons are functions of the 10-D z, so "
+            "about d_z + 1",
+            reads=("initial_eps_rank", "width"),
+            criterion=lambda m, cfg: m["initial_eps_rank"] <= 2 * (cfg.bottleneck + 1),
+            describe=lambda m, cfg: (
+                f"initial eps-rank {m['initial_eps_rank']}/{cfg.width} (criterion: <= 2 (d_z + 1) = "
+                f"{2 * (cfg.bottleneck + 1)}, as the staircase experiment's <= 4 for d = 1)"
+            ),
+        ),
+        Claim(
+            "eps-rank rises in steps",
+            paper="the staircase phenomenon is evident in handwriting recognition (Example 2.7, Fig. 5)",
+            reads=("plateau_levels", "rises_between_plateaus", "max_eps_rank", "monotone_fraction"),
+            criterion=lambda m, cfg: _digits_staircase(m),
+            describe=lambda m, cfg: (
+                f"plateaus {m['plateau_levels']}, rise {m['initial_eps_rank']} -> {m['max_eps_rank']} over "
+                f"{m['rise_duration_steps']} of {m['total_steps']} steps (criterion as for Fig. 2: >= 2 "
+                "rises between plateaus lasting >= 2% of the records, >= 60% of consecutive plateaus going "
+                "up, total rise >= 5)"
+            ),
+        ),
+        Claim(
+            "loss falls fastest where the eps-rank grows",
+            paper="the loss decreases rapidly along with a significant growth of the eps-rank (Sec. 2.2, "
+            "Ex. 2.7)",
+            reads=("rate_growing", "rate_flat", "spearman"),
+            criterion=lambda m, cfg: _rate_margin(m),
+            describe=lambda m, cfg: (
+                f"{m['rate_growing']:.2e} vs {m['rate_flat']:.2e} decades/step (Spearman "
+                f"{m['spearman']:.2f}; mean log10-loss decay rate over windows of 2.5% of the records where "
+                "the eps-rank grows vs where it does not, as for Fig. 2; criterion: faster where it grows, "
+                f"margin {_rate_margin(m):+.3f}, fragile within 0.1)"
+            ),
+            band=0.1,
+        ),
+        Claim(
+            "the classifier works",
+            paper="handwriting recognition is learned (Example 2.7; the paper reports no accuracy)",
+            reads=("final_test_accuracy",),
+            criterion=lambda m, cfg: at_least(m["final_test_accuracy"], 0.9),
+            describe=lambda m, cfg: (
+                f"test accuracy {m['final_test_accuracy']:.3f} on {cfg.test_fraction:.0%} held-out digits "
+                "(criterion > 0.9; chance 0.1)"
+            ),
+            band=0.01,
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: DigitsConfig = config
-        xtr, xte, ytr, yte = load_digits_split(cfg.test_fraction, cfg.seed)
+        digits = load_digits(cfg.test_fraction, cfg.seed, split="stratified", dtype=torch.float64)
+        xtr = digits.x_train.numpy()  # float64: the monitor's quadrature points
         data = (
-            torch.tensor(xtr, dtype=torch.float32),
-            torch.tensor(xte, dtype=torch.float32),
-            torch.tensor(ytr, dtype=torch.int64),
-            torch.tensor(yte, dtype=torch.int64),
+            digits.x_train.to(torch.float32),
+            digits.x_test.to(torch.float32),
+            digits.y_train,
+            digits.y_test,
         )
         stages = parse_stages(cfg.stages)
 
@@ -298,12 +283,9 @@ class StaircaseDigitsExperiment(Experiment):
         total = sum(s.steps for s in stages)
         train_in_turn([Job("digits", build)], run_dir, total, progress, checkpoint_every=cfg.checkpoint_every)
         d = digits_series(run_dir.read_metrics())
-        run_dir.write_arrays(**d)
-        checks, measures = digits_checks(cfg, d)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(digits_measures(cfg, d), d)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure, plot_loss_and_rank
 
         d = digits_series(run_dir.read_metrics())
@@ -328,7 +310,7 @@ class StaircaseDigitsExperiment(Experiment):
 
 
 @dataclass(frozen=True)
-class LossBoundConfig:
+class LossBoundConfig(ExperimentConfig):
     """Configuration of ``loss-bound`` (the ``staircase`` set-up of Example 2.6, one network)."""
 
     depth: int = 2
@@ -342,8 +324,6 @@ class LossBoundConfig:
     selection: str = choice("qr", SELECTION_METHODS)
     every: int = 50
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
 
 
 def bound_record(
@@ -441,8 +421,9 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def loss_bound_checks(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> tuple[list[Check], dict[str, Any]]:
-    """Theorem 3.2 / 3.3 claims stated precisely and computed from the recorded series."""
+def loss_bound_measures(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Per eps: whether Theorem 3.2's inequality, Lemma 3.1's bound and the lower bound (3.4) hold at
+    every recorded step, how loose the bound is, how the eps-rank p and dist(u*, F_p) correlate."""
     keys = _eps_keys(d)
     sq = d["sqrt_l2_loss"]
     measures: dict[str, Any] = {"records": len(sq), "final_sqrt_l2_loss": float(sq[-1])}
@@ -465,6 +446,9 @@ def loss_bound_checks(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> tuple[l
         measures[f"eps={k}"] = {
             "p_initial": int(p[0]),
             "p_final": int(p[-1]),
+            "theorem32_holds_at_every_step": holds32[k],
+            "lemma31_met_at_every_step": lemma[k],
+            "lower_bounds_below_sqrt_loss_at_every_step": below[k],
             "bound_over_error_median": loose[k],
             "bound_over_error_min": float(ratio.min()) if ratio.size else float("nan"),
             "bound_over_error_max": float(ratio.max()) if ratio.size else float("nan"),
@@ -481,67 +465,61 @@ def loss_bound_checks(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> tuple[l
             # Remark 3.6 (pruning): the p kept neurons, refitted, approximate u* as well as all n do
             "final_dist_over_sqrt_loss": float(d[f"{k}/dist"][-1] / sq[-1]),
         }
-    fmt = "; ".join
-    c1 = Check(
-        "Theorem 3.2 inequality holds",
-        "||f - f~||^2 <= C (p+1)(n-p)^2 eps with C = ||beta||^2, p = r_eps(M) (Theorem 3.2)",
-        fmt(f"eps={k}: {'holds' if holds32[k] else 'FAILS'}" for k in keys)
-        + f" at every one of {len(sq)} recorded steps (f = u_n, f~ from the pivoted-QR permutation)",
-        all(holds32.values()),
-    )
-    c2 = Check(
-        "Lemma 3.1 bound met by the pivoted-QR permutation",
-        "some permutation P gives ||V22^{-1}||^2 <= (p+1)(n-p) (Lemma 3.1, used in Thm 3.2's proof)",
-        fmt(
-            f"eps={k}: max ||V22^-1||^2 / ((p+1)(n-p)) = {measures[f'eps={k}']['v22_over_lemma_max']:.3f}"
-            for k in keys
+    return measures
+
+
+def _eps_measures(m: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The per-eps measures by eps (``"1e-06"``), largest eps first."""
+    return {k.removeprefix("eps="): v for k, v in m.items() if k.startswith("eps=")}
+
+
+def _main_eps(m: dict[str, Any]) -> str:
+    """The eps of the Remark 3.5 claim: 1e-6, else the largest recorded."""
+    keys = list(_eps_measures(m))
+    return f"{1e-6:g}" if f"{1e-6:g}" in keys else keys[0]
+
+
+def _describe_lower_bound(m: dict[str, Any]) -> str:
+    return (
+        "; ".join(
+            f"eps={k}: {'holds' if e['lower_bounds_below_sqrt_loss_at_every_step'] else 'FAILS'}, "
+            f"non-vacuous (> 0) at {e['lower_bound_nonvacuous_steps']}/{m['records']} steps, max "
+            "bound/sqrt(L) "
+            f"{e['lower_bound_over_sqrt_loss_max']:.3f}"
+            for k, e in _eps_measures(m).items()
         )
-        + " (holds if <= 1 at every step)",
-        all(lemma.values()),
+        + " (dist by least squares over the p kept neurons; also checked with the achieved ||u_p - u_n||)"
     )
-    c3 = Check(
-        "the bound of Theorem 3.2 is loose",
-        "the bound established in the theorem is quite loose (remark after Theorem 3.2)",
-        fmt(
-            f"eps={k}: bound/achieved median {loose[k]:.2g} (range "
-            f"{measures[f'eps={k}']['bound_over_error_min']:.2g}-{measures[f'eps={k}']['bound_over_error_max']:.2g})"
-            for k in keys
-        )
-        + " (criterion: median >= 10 for every eps)",
-        all(v >= 10 for v in loose.values()),
+
+
+def _describe_dist_falls(m: dict[str, Any]) -> str:
+    main = _main_eps(m)
+    mm = m[f"eps={main}"]
+    return (
+        f"Spearman correlation of p and dist at eps={main}: {mm['spearman_p_dist_growth_phase']:.2f} over "
+        f"the rank-growth phase (the first {mm['growth_phase_records']} of {m['records']} records, up to "
+        f"the first at the largest p; criterion: <= -0.5); over the whole run "
+        f"{mm['spearman_p_dist_whole_run']:.2f} (once p saturates, our least-squares dist keeps falling at "
+        "fixed p as the inner parameters are tuned, while the paper's dist(u*, F_p) depends on p only)"
     )
-    c4 = Check(
-        "lower bound (3.4) is below the measured sqrt(loss)",
-        "sqrt(L(u_n)) >= (dist(u*, F_p) - sqrt(C (p+1)(n-p)^2 eps)) / C_S, with G = I, C_S = 1 (Thm 3.3)",
-        fmt(
-            f"eps={k}: {'holds' if below[k] else 'FAILS'}, non-vacuous (> 0) at "
-            f"{measures[f'eps={k}']['lower_bound_nonvacuous_steps']}/{len(sq)} steps, max bound/sqrt(L) "
-            f"{measures[f'eps={k}']['lower_bound_over_sqrt_loss_max']:.3f}"
-            for k in keys
-        )
-        + " (dist by least squares over the p kept neurons; also checked with the achieved ||u_p - u_n||)",
-        all(below.values()),
-    )
-    main = f"{1e-6:g}" if f"{1e-6:g}" in keys else keys[0]
-    mm = measures[f"eps={main}"]
-    c5 = Check(
-        "dist(u*, F_p) falls as the eps-rank grows",
-        "to reduce the loss dist(u*, F_p) must decrease, implying an increase in the eps-rank (Remark 3.5)",
-        f"Spearman correlation of p and dist at eps={main}: {parts[main]:.2f} over the rank-growth phase "
-        f"(the first {mm['growth_phase_records']} of {len(sq)} records, up to the first at the largest p; "
-        f"criterion: <= -0.5); over the whole run {mm['spearman_p_dist_whole_run']:.2f} (once p "
-        "saturates, our least-squares dist keeps falling at fixed p as the inner parameters are tuned, "
-        "while the paper's dist(u*, F_p) depends on p only)",
-        bool(np.isfinite(parts[main]) and parts[main] <= -0.5),
-    )
-    return [c1, c2, c3, c4, c5], measures
+
+
+def _dist_falls(m: dict[str, Any]) -> bool:
+    rho = m[f"eps={_main_eps(m)}"]["spearman_p_dist_growth_phase"]
+    return bool(np.isfinite(rho) and rho <= -0.5)
+
+
+def loss_bound_checks(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the recorded series: checks, measures."""
+    measures = loss_bound_measures(cfg, d)
+    return evaluate_claims(LossBoundExperiment.claims, measures, cfg), measures
 
 
 @register
 class LossBoundExperiment(Experiment):
     name = "loss-bound"
     summary = "Paper 000 Thm 3.2/3.3: eps-rank reduction error vs its bound, and the loss lower bound (3.4)"
-    paper = "000_1f8258be9be41576.txt, Section 3, Theorems 3.2-3.3, eq. (3.4), on Example 2.6"
+    paper = "paper 000, Section 3, Theorems 3.2-3.3, eq. (3.4), on Example 2.6"
     Config = LossBoundConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 6000, 1e-3),), "every": 50},
@@ -553,7 +531,78 @@ class LossBoundExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    claims = (
+        Claim(
+            "Theorem 3.2 inequality holds",
+            paper="||f - f~||^2 <= C (p+1)(n-p)^2 eps with C = ||beta||^2, p = r_eps(M) (Theorem 3.2)",
+            reads=("theorem32_holds_at_every_step", "records"),
+            criterion=lambda m, cfg: all(
+                e["theorem32_holds_at_every_step"] for e in _eps_measures(m).values()
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"eps={k}: {'holds' if e['theorem32_holds_at_every_step'] else 'FAILS'}"
+                    for k, e in _eps_measures(m).items()
+                )
+                + f" at every one of {m['records']} recorded steps (f = u_n, f~ from the pivoted-QR "
+                "permutation)"
+            ),
+        ),
+        Claim(
+            "Lemma 3.1 bound met by the pivoted-QR permutation",
+            paper="some permutation P gives ||V22^{-1}||^2 <= (p+1)(n-p) (Lemma 3.1, used in Thm 3.2's "
+            "proof)",
+            reads=("lemma31_met_at_every_step", "v22_over_lemma_max"),
+            criterion=lambda m, cfg: all(e["lemma31_met_at_every_step"] for e in _eps_measures(m).values()),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"eps={k}: max ||V22^-1||^2 / ((p+1)(n-p)) = {e['v22_over_lemma_max']:.3f}"
+                    for k, e in _eps_measures(m).items()
+                )
+                + " (holds if <= 1 at every step)"
+            ),
+        ),
+        Claim(
+            "the bound of Theorem 3.2 is loose",
+            paper="the bound established in the theorem is quite loose (remark after Theorem 3.2)",
+            reads=("bound_over_error_median", "bound_over_error_min", "bound_over_error_max"),
+            criterion=lambda m, cfg: all(
+                e["bound_over_error_median"] >= 10 for e in _eps_measures(m).values()
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"eps={k}: bound/achieved median {e['bound_over_error_median']:.2g} (range "
+                    f"{e['bound_over_error_min']:.2g}-{e['bound_over_error_max']:.2g})"
+                    for k, e in _eps_measures(m).items()
+                )
+                + " (criterion: median >= 10 for every eps)"
+            ),
+        ),
+        Claim(
+            "lower bound (3.4) is below the measured sqrt(loss)",
+            paper="sqrt(L(u_n)) >= (dist(u*, F_p) - sqrt(C (p+1)(n-p)^2 eps)) / C_S, with G = I, C_S = 1 "
+            "(Thm 3.3)",
+            reads=(
+                "lower_bounds_below_sqrt_loss_at_every_step",
+                "lower_bound_nonvacuous_steps",
+                "lower_bound_over_sqrt_loss_max",
+            ),
+            criterion=lambda m, cfg: all(
+                e["lower_bounds_below_sqrt_loss_at_every_step"] for e in _eps_measures(m).values()
+            ),
+            describe=lambda m, cfg: _describe_lower_bound(m),
+        ),
+        Claim(
+            "dist(u*, F_p) falls as the eps-rank grows",
+            paper="to reduce the loss dist(u*, F_p) must decrease, implying an increase in the eps-rank "
+            "(Remark 3.5)",
+            reads=("spearman_p_dist_growth_phase", "growth_phase_records", "spearman_p_dist_whole_run"),
+            criterion=lambda m, cfg: _dist_falls(m),
+            describe=lambda m, cfg: _describe_dist_falls(m),
+        ),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: LossBoundConfig = config
         problem = staircase_target()
         quad = gauss_legendre(problem.domain, cfg.quadrature_points)
@@ -573,12 +622,9 @@ class LossBoundExperiment(Experiment):
             [Job("loss-bound", build)], run_dir, total, progress, checkpoint_every=cfg.checkpoint_every
         )
         d = bound_series(run_dir.read_metrics())
-        run_dir.write_arrays(**d)
-        checks, measures = loss_bound_checks(cfg, d)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(loss_bound_measures(cfg, d), d)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         d = bound_series(run_dir.read_metrics())

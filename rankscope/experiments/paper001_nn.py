@@ -1,5 +1,5 @@
 """Paper 001, two-layer networks: training on the AD loss vs the FD loss and the kernel ``G`` of eq. (19)
-(papers/001_e0cd3eb19b03667f.txt Figs. 4, 5(c, d), 6(c, d), B.3.1, B.4.1; appendix B).
+(paper 001 Figs. 4, 5(c, d), 6(c, d), B.3.1, B.4.1; appendix B).
 
 ``adfd-nn-poisson1d``, ``adfd-nn-poisson2d`` and ``adfd-nn-biharmonic`` train two-layer sin networks
 ``phi = sum_j a_j sin(w_j . x + b_j)`` (100 neurons) by full-batch gradient descent (plain SGD on the
@@ -34,8 +34,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from rankscope.experiments.base import Experiment, Progress, no_progress, register
+from rankscope.experiments._worded_claims import WordedClaim
+from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, no_progress, register
 from rankscope.experiments.checks import Check, all_of, at_least, at_most
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.linalg import cutoff_number, truncated_entropy
 from rankscope.linalg.truncated_svd import shared_count
 from rankscope.matrices.training_kernel import (
@@ -46,14 +48,15 @@ from rankscope.matrices.training_kernel import (
     two_layer_residual,
 )
 from rankscope.problems.adfd import adfd_problem
+from rankscope.store import RunDir
 
-__all__ = ["NnConfig", "kernel_checks", "loss_checks"]
+__all__ = ["NnConfig", "kernel_checks", "kernel_measures", "loss_checks", "loss_measures"]
 
 METHODS = ("ad", "fd")
 
 
 @dataclass(frozen=True)
-class NnConfig:
+class NnConfig(ExperimentConfig):
     """Configuration of the ``adfd-nn-*`` experiments (defaults: 1D Poisson, Fig. 4)."""
 
     width: int = 100
@@ -68,7 +71,6 @@ class NnConfig:
     phase1_steps: int = 4000  # end of the first phase, where AD and FD should still train alike
     top_rtol: float = 0.1
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    threads: int = 1
 
 
 def _init(cfg: NnConfig, dim: int) -> dict[str, torch.Tensor]:
@@ -102,7 +104,7 @@ class _NnExperiment(Experiment):
     paper_h: ClassVar[tuple[float, float]]
     figure: ClassVar[str]
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: NnConfig = config
         problem = adfd_problem(self.problem)
         specs = {m: problem.pinn_spec(cfg.points, m, dtype=torch.float32) for m in METHODS}
@@ -154,16 +156,14 @@ class _NnExperiment(Experiment):
             progress("steps", step + 1, cfg.steps)
         return self.summarise(cfg, run_dir)
 
-    def summarise(self, cfg: NnConfig, run_dir: Any) -> dict[str, Any]:
+    def summarise(self, cfg: NnConfig, run_dir: RunDir) -> Result:
+        """The measures of the kernel claims and of the loss claim (the arrays are written already)."""
         records = run_dir.read_metrics()
-        arrays = run_dir.read_arrays()
-        checks, measures = kernel_checks(records, arrays, cfg, self.paper_h)
-        lc, lm = loss_checks(records, cfg)
-        measures.update(lm)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks + lc], "measures": measures}
+        measures = kernel_measures(records, run_dir.read_arrays(), self.paper_h)
+        measures.update(loss_measures(records, cfg))
+        return Result(measures)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         records = run_dir.read_metrics()
@@ -207,11 +207,12 @@ def _with_boundary(spec: Any, bpts: torch.Tensor) -> Any:
     return replace(spec, boundary_points=bpts)
 
 
-def kernel_checks(
-    records: list[dict[str, Any]], arrays: dict[str, np.ndarray], cfg: NnConfig, paper_h: tuple[float, float]
-) -> tuple[list[Check], dict[str, Any]]:
-    """Eigenvalues of G_AD vs G_FD (Fig. 4(a), 5(c), 6(c)): top ones agree, small ones larger for FD,
-    H_G_AD(a) > H_G_FD(a) at the end of training."""
+def kernel_measures(
+    records: list[dict[str, Any]], arrays: dict[str, np.ndarray], paper_h: tuple[float, float]
+) -> dict[str, Any]:
+    """What the kernel claims read (Fig. 4(a), 5(c), 6(c)): the relative gap of lambda_1 of G_AD and
+    G_FD at every recorded step and seed, the median log10(lambda_FD,i / lambda_AD,i) past the shared
+    eigenvalues at the last one, and H_G, e_G at the first and last."""
     krecs = [r for r in records if "kernel_ad" in r]
     gaps, tails = [], []
     final = krecs[-1]
@@ -226,45 +227,89 @@ def kernel_checks(
         tiny = np.finfo(np.float64).tiny
         t = np.log10(np.maximum(fd[i, k:rank], tiny) / np.maximum(ad[i, k:rank], tiny))
         tails.append(float(np.median(t)) if t.size else 0.0)
-    c1 = Check(
-        "large eigenvalues of G_AD and G_FD agree",
-        "the large eigenvalues of G are similar for AD and FD throughout training (Fig. 4(a), Prop. 1)",
-        f"|lambda_1,AD - lambda_1,FD| / lambda_1,AD over {len(krecs)} recorded steps x seeds: max "
-        f"{max(gaps):.2e}, median {np.median(gaps):.2e} (criterion: <= {cfg.top_rtol:g} everywhere)",
-        max(gaps) <= cfg.top_rtol,
-    )
-    c2 = Check(
-        "small eigenvalues of G larger for FD",
-        "C_2 augments the small eigenvalues of the FD kernel above those of AD (Sec. 3.2, Prop. 2)",
-        f"at step {final['step']}: median log10(lambda_FD,i / lambda_AD,i) past the shared ones: "
-        f"{[round(t, 2) for t in tails]} decades per seed (criterion: > 0 for every seed)",
-        all(t > 0 for t in tails),
-    )
-    h_ad, h_fd = final["kernel_ad"]["H"], final["kernel_fd"]["H"]
-    h0_ad, h0_fd = krecs[0]["kernel_ad"]["H"], krecs[0]["kernel_fd"]["H"]
-    c3 = Check(
-        f"H_G_AD({cfg.cutoff:g}) > H_G_FD({cfg.cutoff:g}) at the end of training",
-        f"H_G_AD({cfg.cutoff:g}) = {paper_h[0]} > H_G_FD({cfg.cutoff:g}) = {paper_h[1]}",
-        f"step {final['step']}: H_AD = {np.mean(h_ad):.4f} +- {np.std(h_ad):.4f}, H_FD = {np.mean(h_fd):.4f} "
-        f"+- {np.std(h_fd):.4f} (e_AD = {final['kernel_ad']['e']}, e_FD = {final['kernel_fd']['e']}); at "
-        f"step {krecs[0]['step']}: {np.mean(h0_ad):.4f} vs {np.mean(h0_fd):.4f} "
-        "(criterion: AD > FD for every seed)",
-        all(a > b for a, b in zip(h_ad, h_fd, strict=True)),
-    )
-    measures = {
+    return {
         "paper_H_G_AD": paper_h[0],
         "paper_H_G_FD": paper_h[1],
-        "H_G_AD_final": h_ad,
-        "H_G_FD_final": h_fd,
+        "H_G_AD_final": final["kernel_ad"]["H"],
+        "H_G_FD_final": final["kernel_fd"]["H"],
         "e_G_AD_final": final["kernel_ad"]["e"],
         "e_G_FD_final": final["kernel_fd"]["e"],
         "top_gap_max": float(max(gaps)),
+        "top_gap_median": float(np.median(gaps)),
+        "kernel_steps": [int(r["step"]) for r in krecs],
+        "H_G_AD_initial": krecs[0]["kernel_ad"]["H"],
+        "H_G_FD_initial": krecs[0]["kernel_fd"]["H"],
+        "G_tail_log10_fd_over_ad_final": tails,
     }
-    return [c1, c2, c3], measures
 
 
-def loss_checks(records: list[dict[str, Any]], cfg: NnConfig) -> tuple[list[Check], dict[str, Any]]:
-    """Fig. 4(b): similar at first (large eigenvalues dominate), then AD's L_F falls faster than FD's."""
+def _entropy_ours(m: dict[str, Any]) -> str:
+    h_ad, h_fd, h0_ad, h0_fd = (
+        m[k] for k in ("H_G_AD_final", "H_G_FD_final", "H_G_AD_initial", "H_G_FD_initial")
+    )
+    steps = m["kernel_steps"]
+    return (
+        f"step {steps[-1]}: H_AD = {np.mean(h_ad):.4f} +- {np.std(h_ad):.4f}, H_FD = {np.mean(h_fd):.4f} "
+        f"+- {np.std(h_fd):.4f} (e_AD = {m['e_G_AD_final']}, e_FD = {m['e_G_FD_final']}); at "
+        f"step {steps[0]}: {np.mean(h0_ad):.4f} vs {np.mean(h0_fd):.4f} "
+        "(criterion: AD > FD for every seed)"
+    )
+
+
+def kernel_claims(paper_h: tuple[float, float]) -> tuple[Claim, ...]:
+    """The claims about the eigenvalues of G_AD vs G_FD (Fig. 4(a), 5(c), 6(c)): top ones agree, small
+    ones larger for FD, H_G_AD(a) > H_G_FD(a) at the end of training (``paper_h``: the paper's H's)."""
+    return (
+        Claim(
+            "large eigenvalues of G_AD and G_FD agree",
+            paper="the large eigenvalues of G are similar for AD and FD throughout training (Fig. 4(a), "
+            "Prop. 1)",
+            reads=("top_gap_max", "top_gap_median", "kernel_steps"),
+            criterion=lambda m, cfg: bool(m["top_gap_max"] <= cfg.top_rtol),
+            describe=lambda m, cfg: (
+                f"|lambda_1,AD - lambda_1,FD| / lambda_1,AD over {len(m['kernel_steps'])} recorded steps "
+                f"x seeds: max {m['top_gap_max']:.2e}, median {m['top_gap_median']:.2e} (criterion: <= "
+                f"{cfg.top_rtol:g} everywhere)"
+            ),
+        ),
+        Claim(
+            "small eigenvalues of G larger for FD",
+            paper="C_2 augments the small eigenvalues of the FD kernel above those of AD (Sec. 3.2, Prop. 2)",
+            reads=("G_tail_log10_fd_over_ad_final", "kernel_steps"),
+            criterion=lambda m, cfg: all(t > 0 for t in m["G_tail_log10_fd_over_ad_final"]),
+            describe=lambda m, cfg: (
+                f"at step {m['kernel_steps'][-1]}: median log10(lambda_FD,i / lambda_AD,i) past the shared "
+                f"ones: {[round(t, 2) for t in m['G_tail_log10_fd_over_ad_final']]} decades per seed "
+                "(criterion: > 0 for every seed)"
+            ),
+        ),
+        WordedClaim(
+            "H_G_AD(cutoff) > H_G_FD(cutoff) at the end of training",
+            paper=f"H_G_AD(cutoff) = {paper_h[0]} > H_G_FD(cutoff) = {paper_h[1]}",
+            reads=("H_G_AD_final", "H_G_FD_final", "e_G_AD_final", "e_G_FD_final", "H_G_AD_initial"),
+            criterion=lambda m, cfg: all(
+                a > b for a, b in zip(m["H_G_AD_final"], m["H_G_FD_final"], strict=True)
+            ),
+            describe=lambda m, cfg: _entropy_ours(m),
+            title=lambda cfg: f"H_G_AD({cfg.cutoff:g}) > H_G_FD({cfg.cutoff:g}) at the end of training",
+            quote=lambda cfg: (
+                f"H_G_AD({cfg.cutoff:g}) = {paper_h[0]} > H_G_FD({cfg.cutoff:g}) = {paper_h[1]}"
+            ),
+        ),
+    )
+
+
+def kernel_checks(
+    records: list[dict[str, Any]], arrays: dict[str, np.ndarray], cfg: NnConfig, paper_h: tuple[float, float]
+) -> tuple[list[Check], dict[str, Any]]:
+    """The kernel claims (:func:`kernel_claims`) decided on ``records`` and ``arrays``: checks, measures."""
+    measures = kernel_measures(records, arrays, paper_h)
+    return evaluate_claims(kernel_claims(paper_h), measures, cfg), measures
+
+
+def loss_measures(records: list[dict[str, Any]], cfg: NnConfig) -> dict[str, Any]:
+    """Fig. 4(b): the final L_F of each method and L_F,FD / L_F,AD per seed at the end of the first
+    phase (``cfg.phase1_steps``) and at the end of training."""
     steps = np.array([r["step"] for r in records])
     lf_ad = np.array([r["lf_ad"] for r in records])
     lf_fd = np.array([r["lf_fd"] for r in records])
@@ -272,40 +317,58 @@ def loss_checks(records: list[dict[str, Any]], cfg: NnConfig) -> tuple[list[Chec
     i1 = min(i1, len(steps) - 1)
     early = lf_fd[i1] / lf_ad[i1]
     late = lf_fd[-1] / lf_ad[-1]
-    # per seed: early ratio within 12% (|log10| <= 0.05) and final ratio >= 1.05 x early ratio; the
-    # margin is the worst of the two relative margins over the seeds
-    margin = all_of(
-        [at_most(abs(math.log10(e)), 0.05) for e in early],
-        [at_least(lt / e, 1.05) for e, lt in zip(early, late, strict=True)],
-    )
-    check = Check.by_margin(
-        "AD loss falls faster than FD after the first phase",
-        "at the beginning AD and FD train alike (large eigenvalues dominate); after several steps FD's "
-        "training error decreases more slowly than AD's (Fig. 4(b), 5(d), 6(d))",
-        f"L_F,FD / L_F,AD (||r||/||f||) at step {int(steps[i1])}: {[round(float(e), 3) for e in early]}; at "
-        f"step {int(steps[-1])}: {[round(float(v), 2) for v in late]} (final L_F: AD "
-        f"{np.mean(lf_ad[-1]):.2e}, FD {np.mean(lf_fd[-1]):.2e}; criterion per seed: early ratio within "
-        f"12% (|log10| <= 0.05) and final ratio >= 1.05 x early ratio; margin {margin:+.3f})",
-        margin,
-    )
-    measures = {
+    return {
         "lf_ad_final": lf_ad[-1].tolist(),
         "lf_fd_final": lf_fd[-1].tolist(),
         "pde_residual_fd_net_final": records[-1]["pde_fd"],
         "ratio_early": early.tolist(),
         "ratio_final": late.tolist(),
+        "phase1_step": int(steps[i1]),
+        "final_step": int(steps[-1]),
     }
-    return [check], measures
+
+
+def _loss_margin(m: dict[str, Any]) -> float:
+    # per seed: early ratio within 12% (|log10| <= 0.05) and final ratio >= 1.05 x early ratio; the
+    # margin is the worst of the two relative margins over the seeds
+    early, late = m["ratio_early"], m["ratio_final"]
+    return all_of(
+        [at_most(abs(math.log10(e)), 0.05) for e in early],
+        [at_least(lt / e, 1.05) for e, lt in zip(early, late, strict=True)],
+    )
+
+
+LOSS_CLAIM = Claim(
+    "AD loss falls faster than FD after the first phase",
+    paper="at the beginning AD and FD train alike (large eigenvalues dominate); after several steps FD's "
+    "training error decreases more slowly than AD's (Fig. 4(b), 5(d), 6(d))",
+    reads=("ratio_early", "ratio_final", "phase1_step", "final_step", "lf_ad_final", "lf_fd_final"),
+    criterion=lambda m, cfg: _loss_margin(m),
+    describe=lambda m, cfg: (
+        f"L_F,FD / L_F,AD (||r||/||f||) at step {m['phase1_step']}: "
+        f"{[round(float(e), 3) for e in m['ratio_early']]}; at step {m['final_step']}: "
+        f"{[round(float(v), 2) for v in m['ratio_final']]} (final L_F: AD {np.mean(m['lf_ad_final']):.2e}, "
+        f"FD {np.mean(m['lf_fd_final']):.2e}; criterion per seed: early ratio within 12% (|log10| <= 0.05) "
+        f"and final ratio >= 1.05 x early ratio; margin {_loss_margin(m):+.3f})"
+    ),
+)
+
+
+def loss_checks(records: list[dict[str, Any]], cfg: NnConfig) -> tuple[list[Check], dict[str, Any]]:
+    """The loss claim (:data:`LOSS_CLAIM`, Fig. 4(b)) decided on ``records``: checks, measures."""
+    measures = loss_measures(records, cfg)
+    return evaluate_claims((LOSS_CLAIM,), measures, cfg), measures
 
 
 @register
 class NnPoisson1dExperiment(_NnExperiment):
     name = "adfd-nn-poisson1d"
     summary = "Paper 001 Fig. 4: two-layer sin nets on the AD vs FD PINN loss, 1D Poisson; eigenvalues of G"
-    paper = "001_e0cd3eb19b03667f.txt, Fig. 4, appendix B.2"
+    paper = "paper 001, Fig. 4, appendix B.2"
     problem = "poisson1d"
     paper_h = (0.0250, 0.0021)
     figure = "fig4"
+    claims = (*kernel_claims(paper_h), LOSS_CLAIM)
     Config = NnConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"steps": 40000, "lr": 1e-2, "seeds": (0, 1), "record_every": 200},
@@ -326,10 +389,11 @@ class NnPoisson2dConfig(NnConfig):
 class NnPoisson2dExperiment(_NnExperiment):
     name = "adfd-nn-poisson2d"
     summary = "Paper 001 Fig. 5(c, d): two-layer sin nets, AD vs FD PINN loss, 2D Poisson; eigenvalues of G"
-    paper = "001_e0cd3eb19b03667f.txt, Fig. 5(c, d), B.3.1, appendix B.3"
+    paper = "paper 001, Fig. 5(c, d), B.3.1, appendix B.3"
     problem = "poisson2d"
     paper_h = (0.0847, 0.0771)
     figure = "fig5cd"
+    claims = (*kernel_claims(paper_h), LOSS_CLAIM)
     Config = NnPoisson2dConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {
@@ -362,10 +426,11 @@ class NnBiharmonicConfig(NnConfig):
 class NnBiharmonicExperiment(_NnExperiment):
     name = "adfd-nn-biharmonic"
     summary = "Paper 001 Fig. 6(c, d): two-layer sin nets, AD vs FD PINN loss, biharmonic; eigenvalues of G"
-    paper = "001_e0cd3eb19b03667f.txt, Fig. 6(c, d), B.4.1, appendix B.4"
+    paper = "paper 001, Fig. 6(c, d), B.4.1, appendix B.4"
     problem = "biharmonic"
     paper_h = (0.1872, 0.0332)
     figure = "fig6cd"
+    claims = (*kernel_claims(paper_h), LOSS_CLAIM)
     Config = NnBiharmonicConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"steps": 6000, "lr": 3e-4, "seeds": (0, 1), "record_every": 50},

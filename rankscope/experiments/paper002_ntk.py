@@ -43,38 +43,30 @@ from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 from torch import nn
 
 from rankscope.analysis import loglog_slope
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
-from rankscope.experiments.paper002_pinn import TrainJob, train_jobs
+from rankscope.experiments._resume import TrainJob, train_jobs
+from rankscope.experiments._worded_claims import WordedClaim
+from rankscope.experiments.base import Check, Experiment, ExperimentConfig, Progress, no_progress, register
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.matrices.ntk import ResidualNTK, residual_ntk
-from rankscope.nets import MLP
+from rankscope.nets import MLP, normal_mlp
 from rankscope.problems.multiscale import multiscale_bvp
+from rankscope.store import RunDir
 from rankscope.train import Stage
 
 __all__ = [
+    "SCALING_CLAIMS",
+    "SPECTRUM_CLAIMS",
     "NtkScaling",
     "NtkScalingConfig",
     "NtkSpectrum",
     "NtkSpectrumConfig",
-    "normal_mlp",
     "ntk_measures",
     "scaling_checks",
     "spectrum_checks",
 ]
-
-
-def normal_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> MLP:
-    """An MLP ``1 -> width^depth -> 1`` with output bias and every weight and bias drawn ``N(0, 1)``
-    (the initialisation of paper 002 Fig. 2(a)), seeded by a private generator."""
-    net = MLP(1, width, depth, act=activation, seed=seed, out_bias=True)
-    gen = torch.Generator().manual_seed(int(seed))
-    with torch.no_grad():
-        for p in net.parameters():
-            p.normal_(0.0, 1.0, generator=gen)
-    return net
 
 
 def glorot_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> MLP:
@@ -99,7 +91,7 @@ def ntk_measures(ntk: ResidualNTK) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class NtkScalingConfig:
+class NtkScalingConfig(ExperimentConfig):
     """Configuration of ``ntk-scaling`` (see the module docstring)."""
 
     eps_inverse: tuple[int, ...] = (10, 20, 40, 80)
@@ -113,48 +105,95 @@ class NtkScalingConfig:
     flat_tolerance: float = 0.2  # |slope of rho(K_bb)| <= tolerance
     every: int = 50
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
+
+
+def _net_key(phase: str, deep: bool, cfg: Any) -> str:
+    """The network ``f"{phase}/L{depth}"`` of a scaling claim: one hidden layer, or ``deep_depth``."""
+    return f"{phase}/L{cfg.deep_depth if deep else 1}"
+
+
+def _slope_claim(phase: str, deep: bool) -> WordedClaim:
+    what = "standard-normal initialisation" if phase == "init" else "Glorot + Adam training"
+
+    def slope(m: dict[str, Any], cfg: Any) -> float:
+        return float(m["slope_frob_uu"][_net_key(phase, deep, cfg)])
+
+    def title(cfg: Any) -> str:
+        return f"||K_uu||_F ~ eps^-2 ({phase}, {cfg.deep_depth} hidden layer(s))"
+
+    return WordedClaim(
+        f"||K_uu||_F ~ eps^-2 ({phase}, {'deep_depth' if deep else 1} hidden layer(s))",
+        paper="Thm 3.2/3.3, Fig. 2: the Frobenius norm grows as 1/eps^2 (" + what + ")",
+        reads=("slope_frob_uu",),
+        criterion=lambda m, cfg: bool(abs(slope(m, cfg) + 2) <= cfg.slope_tolerance),
+        describe=lambda m, cfg: (
+            f"log-log slope {slope(m, cfg):.3f} over eps = "
+            f"1/{min(cfg.eps_inverse)}..1/{max(cfg.eps_inverse)} "
+            f"(criterion: |slope + 2| <= {cfg.slope_tolerance:g})"
+        ),
+        title=title if deep else None,
+        when=(lambda cfg: cfg.deep_depth != 1) if deep else None,
+    )
+
+
+def _flat_claim(phase: str, deep: bool) -> WordedClaim:
+    def slope(m: dict[str, Any], cfg: Any) -> float:
+        return float(m["slope_rho_bb"][_net_key(phase, deep, cfg)])
+
+    def ours(m: dict[str, Any], cfg: Any) -> str:
+        r = np.asarray([row["rho_bb"] for row in m["table"][_net_key(phase, deep, cfg)]])
+        return (
+            f"log-log slope {slope(m, cfg):.3f}, range {r.min():.3g}..{r.max():.3g} "
+            f"(criterion: |slope| <= {cfg.flat_tolerance:g})"
+        )
+
+    def title(cfg: Any) -> str:
+        return f"rho(K_bb) flat in eps ({phase}, {cfg.deep_depth} hidden layer(s))"
+
+    return WordedClaim(
+        f"rho(K_bb) flat in eps ({phase}, {'deep_depth' if deep else 1} hidden layer(s))",
+        paper="the spectral radius of K_bb is essentially independent of eps (Sec. 4.1)",
+        reads=("slope_rho_bb", "table"),
+        criterion=lambda m, cfg: bool(abs(slope(m, cfg)) <= cfg.flat_tolerance),
+        describe=ours,
+        title=title if deep else None,
+        when=(lambda cfg: cfg.deep_depth != 1) if deep else None,
+    )
+
+
+#: The networks of the scaling claims, ``(phase, deep)``, in the order of :data:`SCALING_CLAIMS`.
+_SCALING_NETS = [("init", False), ("init", True), ("trained", False), ("trained", True)] * 2
+#: Fig. 2: ||K_uu||_F ~ eps^-2 and rho(K_bb) flat in eps, at initialisation and after training, for
+#: one hidden layer and ``deep_depth`` (the standard-normal deep network is not checked).
+SCALING_CLAIMS = (
+    *(_slope_claim(phase, deep) for phase, deep in _SCALING_NETS[:4]),
+    *(_flat_claim(phase, deep) for phase, deep in _SCALING_NETS[4:]),
+)
 
 
 def scaling_checks(cfg: NtkScalingConfig, eps: np.ndarray, data: dict[str, dict[str, Any]]) -> list[Check]:
-    """Slope checks from ``data[f"{phase}/L{depth}"] = {"frob_uu": (E,), "rho_bb": (E,)}``."""
-    checks = []
-    for key in sorted(data):
-        phase, net = key.split("/")
-        s = loglog_slope(eps, data[key]["frob_uu"])
-        what = "standard-normal initialisation" if phase == "init" else "Glorot + Adam training"
-        checks.append(
-            Check(
-                f"||K_uu||_F ~ eps^-2 ({phase}, {net[1:]} hidden layer(s))",
-                "Thm 3.2/3.3, Fig. 2: the Frobenius norm grows as 1/eps^2 (" + what + ")",
-                f"log-log slope {s:.3f} over eps = 1/{min(cfg.eps_inverse)}..1/{max(cfg.eps_inverse)} "
-                f"(criterion: |slope + 2| <= {cfg.slope_tolerance:g})",
-                bool(abs(s + 2) <= cfg.slope_tolerance),
-            )
-        )
-    for key in sorted(data):
-        phase, net = key.split("/")
-        s = loglog_slope(eps, data[key]["rho_bb"])
-        r = np.asarray(data[key]["rho_bb"])
-        checks.append(
-            Check(
-                f"rho(K_bb) flat in eps ({phase}, {net[1:]} hidden layer(s))",
-                "the spectral radius of K_bb is essentially independent of eps (Sec. 4.1)",
-                f"log-log slope {s:.3f}, range {r.min():.3g}..{r.max():.3g} "
-                f"(criterion: |slope| <= {cfg.flat_tolerance:g})",
-                bool(abs(s) <= cfg.flat_tolerance),
-            )
-        )
-    return checks
+    """The rows of :data:`SCALING_CLAIMS` whose network is in ``data[f"{phase}/L{depth}"] =
+    {"frob_uu": (E,), "rho_bb": (E,)}``, decided on it."""
+    measures = {
+        "slope_frob_uu": {k: loglog_slope(eps, d["frob_uu"]) for k, d in data.items()},
+        "slope_rho_bb": {k: loglog_slope(eps, d["rho_bb"]) for k, d in data.items()},
+        "table": {k: [{"rho_bb": float(v)} for v in d["rho_bb"]] for k, d in data.items()},
+    }
+    rows = [
+        c
+        for (p, deep), c in zip(_SCALING_NETS, SCALING_CLAIMS, strict=True)
+        if _net_key(p, deep, cfg) in data
+    ]
+    return evaluate_claims(rows, measures, cfg)
 
 
 @register
 class NtkScaling(Experiment):
     name = "ntk-scaling"
     summary = "Paper 002 Sec. 4.1 / Fig. 2: ||K_uu||_F of the multiscale PINN grows as 1/eps^2"
-    paper = "002_bb7ccc67e915810c.txt, Thm 3.2, Thm 3.3, Sec. 4.1, Fig. 2"
+    paper = "paper 002, Thm 3.2, Thm 3.3, Sec. 4.1, Fig. 2"
     Config = NtkScalingConfig
+    claims = SCALING_CLAIMS
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {
@@ -165,7 +204,7 @@ class NtkScaling(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: NtkScalingConfig = config
         if not cfg.eps_inverse or any(e <= 0 for e in cfg.eps_inverse):
             raise ValueError(f"eps_inverse must be positive numbers; got {cfg.eps_inverse!r}")
@@ -222,8 +261,6 @@ class NtkScaling(Experiment):
         for k, series in data.items():
             for name, arr in series.items():
                 arrays[f"{k}/{name}"] = arr
-        run_dir.write_arrays(**arrays)
-        checks = scaling_checks(cfg, eps, {k: v for k, v in data.items() if not k.startswith("normal/")})
         measures = {
             "slope_frob_uu": {k: loglog_slope(eps, d["frob_uu"]) for k, d in data.items()},
             "slope_top3_uu": {
@@ -233,10 +270,9 @@ class NtkScaling(Experiment):
             "table": table,
             "paper_slope": -2.0,
         }
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(measures, arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         a = run_dir.read_arrays()
@@ -267,7 +303,7 @@ class NtkScaling(Experiment):
 
 
 @dataclass(frozen=True)
-class NtkSpectrumConfig:
+class NtkSpectrumConfig(ExperimentConfig):
     """Configuration of ``ntk-spectrum`` (see the module docstring)."""
 
     eps_inverse: int = 80
@@ -282,8 +318,6 @@ class NtkSpectrumConfig:
     dominant_ratio: float = 10.0  # "single dominant": lambda_1 >= dominant_ratio * lambda_2
     every: int = 50
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
 
 
 def spectrum_summary(eig: np.ndarray, n_params: int, cfg: NtkSpectrumConfig) -> dict[str, Any]:
@@ -305,46 +339,77 @@ def spectrum_summary(eig: np.ndarray, n_params: int, cfg: NtkSpectrumConfig) -> 
     }
 
 
+def _dominant_ours(m: dict[str, Any], cfg: Any) -> str:
+    trained, glorot = m["trained"], m.get("glorot")
+    before = (
+        ""
+        if glorot is None
+        else f"; at the Glorot initialisation before training already {glorot['ratio_1_2']:.3g}"
+    )
+    return (
+        f"lambda_1/lambda_2 = {trained['ratio_1_2']:.3g}, {trained['n_large']} eigenvalue(s) >= "
+        f"{cfg.large_fraction:g} lambda_max{before} (criterion: lambda_1/lambda_2 >= {cfg.dominant_ratio:g})"
+    )
+
+
+def _stiff_ours(m: dict[str, Any], cfg: Any) -> str:
+    init, trained = m["init"], m["trained"]
+    return (
+        f"lambda_max/|lambda_min| = {init['ratio_max_min']:.3g} (init), {trained['ratio_max_min']:.3g} "
+        f"(trained; lambda_min is round-off: K has numerical rank {init['numerical_rank']} / "
+        f"{trained['numerical_rank']} of {init['n_params']} parameters); over the non-zero eigenvalues "
+        f"{init['ratio_max_min_nonzero']:.3g} (init), {trained['ratio_max_min_nonzero']:.3g} (trained) "
+        "(criterion: the latter >= 1e4 in both)"
+    )
+
+
+#: The claims of Fig. 3, read from :func:`spectrum_summary` at initialisation (``init``) and after
+#: training (``trained``; ``glorot``, the Glorot initialisation before training, is quoted beside it).
+SPECTRUM_CLAIMS = (
+    Claim(
+        "at initialisation: a handful of large eigenvalues, the rest near zero",
+        paper="Fig. 3(a): a handful of large eigenvalues, the rest clustered around the origin",
+        reads=("init",),
+        criterion=lambda m, cfg: bool(
+            2 <= m["init"]["n_large"] <= cfg.handful and m["init"]["fraction_near_zero"] >= 0.8
+        ),
+        describe=lambda m, cfg: (
+            f"{m['init']['n_large']} eigenvalues >= {cfg.large_fraction:g} lambda_max, "
+            f"{m['init']['fraction_near_zero']:.0%} <= {cfg.cluster_fraction:g} lambda_max "
+            f"(criterion: 2..{cfg.handful} "
+            "large and >= 80% near zero)"
+        ),
+    ),
+    Claim(
+        "after training: one dominant eigenvalue",
+        paper="Fig. 3(b): a single large eigenvalue well separated from the cluster near the origin",
+        reads=("trained", "glorot"),
+        criterion=lambda m, cfg: bool(m["trained"]["ratio_1_2"] >= cfg.dominant_ratio),
+        describe=_dominant_ours,
+    ),
+    Claim(
+        "stiff: lambda_max / lambda_min is large",
+        paper="in both cases lambda_max/lambda_min is quite large (no value given)",
+        reads=("init", "trained"),
+        criterion=lambda m, cfg: bool(
+            m["init"]["ratio_max_min_nonzero"] >= 1e4 and m["trained"]["ratio_max_min_nonzero"] >= 1e4
+        ),
+        describe=_stiff_ours,
+    ),
+)
+
+
 def spectrum_checks(
     cfg: NtkSpectrumConfig,
     init: dict[str, Any],
     trained: dict[str, Any],
     glorot: dict[str, Any] | None = None,
 ) -> list[Check]:
-    """The claims of Fig. 3 from :func:`spectrum_summary` at initialisation and after training
-    (``glorot``: the Glorot initialisation before training, reported beside the trained network)."""
-    before = (
-        ""
-        if glorot is None
-        else f"; at the Glorot initialisation before training already {glorot['ratio_1_2']:.3g}"
-    )
-    c1 = Check(
-        "at initialisation: a handful of large eigenvalues, the rest near zero",
-        "Fig. 3(a): a handful of large eigenvalues, the rest clustered around the origin",
-        f"{init['n_large']} eigenvalues >= {cfg.large_fraction:g} lambda_max, "
-        f"{init['fraction_near_zero']:.0%} <= {cfg.cluster_fraction:g} lambda_max "
-        f"(criterion: 2..{cfg.handful} "
-        "large and >= 80% near zero)",
-        bool(2 <= init["n_large"] <= cfg.handful and init["fraction_near_zero"] >= 0.8),
-    )
-    c2 = Check(
-        "after training: one dominant eigenvalue",
-        "Fig. 3(b): a single large eigenvalue well separated from the cluster near the origin",
-        f"lambda_1/lambda_2 = {trained['ratio_1_2']:.3g}, {trained['n_large']} eigenvalue(s) >= "
-        f"{cfg.large_fraction:g} lambda_max{before} (criterion: lambda_1/lambda_2 >= {cfg.dominant_ratio:g})",
-        bool(trained["ratio_1_2"] >= cfg.dominant_ratio),
-    )
-    c3 = Check(
-        "stiff: lambda_max / lambda_min is large",
-        "in both cases lambda_max/lambda_min is quite large (no value given)",
-        f"lambda_max/|lambda_min| = {init['ratio_max_min']:.3g} (init), {trained['ratio_max_min']:.3g} "
-        f"(trained; lambda_min is round-off: K has numerical rank {init['numerical_rank']} / "
-        f"{trained['numerical_rank']} of {init['n_params']} parameters); over the non-zero eigenvalues "
-        f"{init['ratio_max_min_nonzero']:.3g} (init), {trained['ratio_max_min_nonzero']:.3g} (trained) "
-        "(criterion: the latter >= 1e4 in both)",
-        bool(init["ratio_max_min_nonzero"] >= 1e4 and trained["ratio_max_min_nonzero"] >= 1e4),
-    )
-    return [c1, c2, c3]
+    """The claims of Fig. 3 (:data:`SPECTRUM_CLAIMS`) from :func:`spectrum_summary` at initialisation
+    and after training (``glorot``: the Glorot initialisation before training, reported beside the
+    trained network)."""
+    measures = {"init": init, "trained": trained, **({} if glorot is None else {"glorot": glorot})}
+    return evaluate_claims(SPECTRUM_CLAIMS, measures, cfg)
 
 
 @register
@@ -353,14 +418,15 @@ class NtkSpectrum(Experiment):
     summary = (
         "Paper 002 Sec. 4.1 / Fig. 3: the NTK spectrum at eps = 1/80 at initialisation and after training"
     )
-    paper = "002_bb7ccc67e915810c.txt, Sec. 4.1, Fig. 3"
+    paper = "paper 002, Sec. 4.1, Fig. 3"
     Config = NtkSpectrumConfig
+    claims = SPECTRUM_CLAIMS
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {"train_steps": 10000, "every": 100, "checkpoint_every": 2000},
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: NtkSpectrumConfig = config
         problem = multiscale_bvp(1.0 / cfg.eps_inverse, lam=cfg.lam)
         xc, xb = problem.collocation(cfg.collocation_points), problem.boundary()
@@ -382,12 +448,9 @@ class NtkSpectrum(Experiment):
             eigs[phase] = ntk.eigenvalues()
             n_params = sum(p.numel() for p in net.parameters())
             summaries[phase] = spectrum_summary(eigs[phase], n_params, cfg)
-        run_dir.write_arrays(**{f"{k}/eigenvalues": v for k, v in eigs.items()})
-        checks = spectrum_checks(cfg, summaries["init"], summaries["trained"], summaries["glorot"])
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": summaries}
+        return Result(summaries, {f"{k}/eigenvalues": v for k, v in eigs.items()})
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         a = run_dir.read_arrays()

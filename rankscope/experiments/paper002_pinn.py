@@ -10,7 +10,7 @@ compared with ``u^eps`` at 1000 equispaced points of ``[-pi, pi]``.
 
 ``frequency-principle`` — Sec. 2, Fig. 1, appendix A. The PINN for eq. (4) (4 x 60 tanh, ``N_c = 512``,
 ``lambda = 80``); every ``every`` steps the DFT of the error ``u_true - u_NN`` on a periodic grid of
-``dft_points`` points of ``[-pi, pi)`` is taken (``rankscope.analysis_frequency``) and the amplitudes at
+``dft_points`` points of ``[-pi, pi)`` is taken (``rankscope.analysis.frequency``) and the amplitudes at
 the frequencies 1, 5, 15, 55 recorded; Fig. 1 shows their rolling average.
 
 Not stated in the paper, chosen here: the L-BFGS stage length (paper: "a few thousand iterations, on
@@ -22,7 +22,7 @@ schedules (constant Adam rates, see ``presets``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -30,9 +30,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from rankscope.analysis_frequency import error_amplitudes, periodic_grid, rolling_average
-from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.analysis.frequency import error_amplitudes, periodic_grid, rolling_average
+from rankscope.experiments._resume import TrainJob, train_jobs
+from rankscope.experiments.base import (
+    Check,
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.nets import ACTIVATIONS, MLP
 from rankscope.problems.multiscale import (
     FREQUENCIES,
@@ -42,88 +51,23 @@ from rankscope.problems.multiscale import (
     two_scale_poisson,
     two_scale_solution,
 )
-from rankscope.train import Stage, Trainer, parse_stages
+from rankscope.store import RunDir
+from rankscope.train import parse_stages
 
 __all__ = [
+    "FREQUENCY_CLAIMS",
+    "TWO_SCALE_CLAIMS",
     "FrequencyConfig",
     "FrequencyPrinciple",
-    "TrainJob",
     "TwoScale",
     "TwoScaleConfig",
     "frequency_checks",
     "learning_order",
-    "train_jobs",
     "two_scale_checks",
 ]
 
 METHODS = ("regression", "poisson", "darcy")
 PAPER_MAX_ERROR = {"regression": 2.65e-3, "poisson": 7.20e-2, "darcy": 4.31e-1}
-
-
-# ==============================================================================================
-# Several networks, trained one after another with checkpoint/resume (the paper000_pde protocol)
-
-
-@dataclass(frozen=True)
-class TrainJob:
-    """One network to train: ``build()`` makes it (seeded), ``loss_fn(model)`` is its loss, ``record(model)``
-    adds fields to each metrics record (``None``: loss only)."""
-
-    label: str
-    build: Callable[[], nn.Module]
-    loss_fn: Callable[[nn.Module], torch.Tensor]
-    stages: tuple[Stage, ...]
-    record: Callable[[nn.Module], dict[str, Any]] | None = None
-
-    @property
-    def total(self) -> int:
-        return sum(s.steps for s in self.stages)
-
-
-def train_jobs(
-    jobs: Sequence[TrainJob],
-    run_dir: Any,
-    progress: Progress = no_progress,
-    *,
-    every: int,
-    checkpoint_every: int,
-) -> dict[str, nn.Module]:
-    """Train ``jobs`` in turn, appending ``{"step", "run", "iter", "loss", ...}`` every ``every`` steps
-    (and at the last step), with the checkpoint/resume protocol of
-    :func:`rankscope.experiments._resume.train_in_turn` (finished networks travel in the checkpoint).
-
-    Returns:
-        ``{label: trained model}``.
-    """
-    if not (isinstance(every, int) and every > 0):
-        raise ValueError(f"every must be a positive integer; got {every!r}")
-
-    def as_job(job: TrainJob) -> Job:
-        def build(sink: RecordSink) -> Trainer:
-            net = job.build()
-
-            class _Record:
-                def on_step(self, step: int, loss: float) -> None:
-                    if step % every and step != job.total:
-                        return
-                    rec: dict[str, Any] = {"step": step, "loss": loss}
-                    if job.record is not None:
-                        rec.update(job.record(net))
-                    sink(rec)
-
-            return Trainer(net, job.loss_fn, job.stages, [_Record()])
-
-        return Job(job.label, build)
-
-    return train_in_turn(
-        [as_job(j) for j in jobs],
-        run_dir,
-        [j.total for j in jobs],
-        progress,
-        checkpoint_every=checkpoint_every,
-        label_key="run",
-        keep_finished=True,
-    )
 
 
 def _mlp(width: int, depth: int, activation: str, seed: int) -> Callable[[], nn.Module]:
@@ -143,7 +87,7 @@ def _predict(model: nn.Module, x: torch.Tensor) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class TwoScaleConfig:
+class TwoScaleConfig(ExperimentConfig):
     """Configuration of ``two-scale`` (see the module docstring)."""
 
     eps: float = 1 / 32
@@ -166,35 +110,50 @@ class TwoScaleConfig:
     regression_level: float = 1e-2  # "small": max error <= this (paper: 2.65e-3)
     every: int = 25
     checkpoint_every: int = 500
-    seed: int = 0
-    threads: int = 1
+
+
+#: The claims of Sec. 4.2, read from the max errors of the trial-averaged networks (keys ``METHODS``).
+TWO_SCALE_CLAIMS = (
+    Claim(
+        "regression < Poisson PINN < Darcy PINN",
+        paper="max error of the trial-averaged network at 1000 points: "
+        + ", ".join(f"{m} {PAPER_MAX_ERROR[m]:.2e}" for m in METHODS),
+        reads=("max_error_of_mean",),
+        criterion=lambda m, cfg: bool(
+            m["max_error_of_mean"]["regression"]
+            < m["max_error_of_mean"]["poisson"]
+            < m["max_error_of_mean"]["darcy"]
+        ),
+        describe=lambda m, cfg: (
+            ", ".join(f"{k} {m['max_error_of_mean'][k]:.2e}" for k in METHODS)
+            + f" over {cfg.trials} trials (criterion: strictly increasing in this order)"
+        ),
+    ),
+    Claim(
+        "regression is accurate",
+        paper=f"max |u^eps - E u_R| ~ {PAPER_MAX_ERROR['regression']:.2e}",
+        reads=("max_error_of_mean",),
+        criterion=lambda m, cfg: bool(m["max_error_of_mean"]["regression"] <= cfg.regression_level),
+        describe=lambda m, cfg: (
+            f"{m['max_error_of_mean']['regression']:.2e} (criterion: <= {cfg.regression_level:g})"
+        ),
+    ),
+    Claim(
+        "Darcy PINN fails",
+        paper=f"max |u^eps - E u_D| ~ {PAPER_MAX_ERROR['darcy']:.2e}, about 40% of max |u^eps|",
+        reads=("max_error_of_mean",),
+        criterion=lambda m, cfg: bool(m["max_error_of_mean"]["darcy"] >= cfg.darcy_fail_level),
+        describe=lambda m, cfg: (
+            f"{m['max_error_of_mean']['darcy']:.2e} (criterion: >= {cfg.darcy_fail_level:g})"
+        ),
+    ),
+)
 
 
 def two_scale_checks(cfg: TwoScaleConfig, errors: dict[str, float]) -> list[Check]:
-    """The claims of Sec. 4.2 from the max errors of the trial-averaged networks (keys ``METHODS``)."""
-    e_r, e_p, e_d = (errors[m] for m in METHODS)
-    paper = ", ".join(f"{m} {PAPER_MAX_ERROR[m]:.2e}" for m in METHODS)
-    ours = ", ".join(f"{m} {errors[m]:.2e}" for m in METHODS)
-    return [
-        Check(
-            "regression < Poisson PINN < Darcy PINN",
-            f"max error of the trial-averaged network at 1000 points: {paper}",
-            f"{ours} over {cfg.trials} trials (criterion: strictly increasing in this order)",
-            bool(e_r < e_p < e_d),
-        ),
-        Check(
-            "regression is accurate",
-            f"max |u^eps - E u_R| ~ {PAPER_MAX_ERROR['regression']:.2e}",
-            f"{e_r:.2e} (criterion: <= {cfg.regression_level:g})",
-            bool(e_r <= cfg.regression_level),
-        ),
-        Check(
-            "Darcy PINN fails",
-            f"max |u^eps - E u_D| ~ {PAPER_MAX_ERROR['darcy']:.2e}, about 40% of max |u^eps|",
-            f"{e_d:.2e} (criterion: >= {cfg.darcy_fail_level:g})",
-            bool(e_d >= cfg.darcy_fail_level),
-        ),
-    ]
+    """The claims of Sec. 4.2 (:data:`TWO_SCALE_CLAIMS`) from the max errors of the trial-averaged
+    networks (keys ``METHODS``)."""
+    return evaluate_claims(TWO_SCALE_CLAIMS, {"max_error_of_mean": errors}, cfg)
 
 
 @register
@@ -204,8 +163,9 @@ class TwoScale(Experiment):
         "Paper 002 Sec. 4.2 / Fig. 4: u^eps (eps = 1/32) is learned by regression and by a Poisson PINN "
         "but not by a Darcy PINN"
     )
-    paper = "002_bb7ccc67e915810c.txt, Sec. 4.2, eq. (26)-(28), appendix D, Fig. 4"
+    paper = "paper 002, Sec. 4.2, eq. (26)-(28), appendix D, Fig. 4"
     Config = TwoScaleConfig
+    claims = TWO_SCALE_CLAIMS
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {
@@ -258,7 +218,7 @@ class TwoScale(Experiment):
             for t in range(cfg.trials)
         ]
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: TwoScaleConfig = config
         if not (isinstance(cfg.trials, int) and cfg.trials > 0):
             raise ValueError(f"trials must be a positive integer; got {cfg.trials!r}")
@@ -275,8 +235,6 @@ class TwoScale(Experiment):
             arrays[f"{m}/mean"] = preds.mean(0)
             errors[m] = float(np.abs(exact - preds.mean(0)).max())
             variances[m] = float((exact[None] - preds).var(0).mean())
-        run_dir.write_arrays(**arrays)
-        checks = two_scale_checks(cfg, errors)
         measures = {
             "max_error_of_mean": errors,
             "paper_max_error": PAPER_MAX_ERROR,
@@ -284,10 +242,9 @@ class TwoScale(Experiment):
             "paper_mean_error_variance": {"regression": 3e-7, "poisson": 1.12e-1, "darcy": 2.83e-1},
             "final_loss": {r["run"]: r["loss"] for r in run_dir.read_metrics()},
         }
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(measures, arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         arrays = run_dir.read_arrays()
@@ -319,7 +276,7 @@ class TwoScale(Experiment):
 
 
 @dataclass(frozen=True)
-class FrequencyConfig:
+class FrequencyConfig(ExperimentConfig):
     """Configuration of ``frequency-principle`` (see the module docstring)."""
 
     width: int = 60
@@ -338,8 +295,6 @@ class FrequencyConfig:
     window: int = 50  # rolling average over this many records (appendix A: 50 values)
     fall_fraction: float = 0.5  # "learned": rolling |e_k| <= fall_fraction * initial |e_k|
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
 
 
 def learning_order(
@@ -374,22 +329,43 @@ def learning_order(
     return times, smooth
 
 
-def frequency_checks(cfg: FrequencyConfig, times: np.ndarray, final_inf_error: float) -> list[Check]:
-    """The claim of Fig. 1: the error at 1, 5, 15, 55 is learned in that order."""
+def _learned_times(m: dict[str, Any]) -> np.ndarray:
+    return np.array([m["learned_at_step"][str(k)] for k in FREQUENCIES], dtype=np.float64)
+
+
+def _learned_in_order(m: dict[str, Any]) -> bool:
+    times = _learned_times(m)
     finite = bool(np.all(np.isfinite(times)))
-    ordered = finite and bool(np.all(np.diff(times) >= 0) and times[-1] > times[0])
-    t = ", ".join(f"k={k}: {v:g}" for k, v in zip(FREQUENCIES, times, strict=True))
-    return [
-        Check(
-            "low frequencies are learned first",
-            "the low frequencies of the solution are learned more rapidly than the high ones (Fig. 1: "
-            "|e_1|, |e_5|, |e_15|, |e_55| fall in this order)",
+    return finite and bool(np.all(np.diff(times) >= 0) and times[-1] > times[0])
+
+
+#: The claim of Fig. 1: the error at 1, 5, 15, 55 is learned in that order.
+FREQUENCY_CLAIMS = (
+    Claim(
+        "low frequencies are learned first",
+        paper="the low frequencies of the solution are learned more rapidly than the high ones (Fig. 1: "
+        "|e_1|, |e_5|, |e_15|, |e_55| fall in this order)",
+        reads=("learned_at_step", "final_max_error"),
+        criterion=lambda m, cfg: _learned_in_order(m),
+        describe=lambda m, cfg: (
             f"first step at which the rolling mean ({cfg.window} records) of |e_k| <= {cfg.fall_fraction:g} "
-            f"x its initial value: {t} (criterion: all finite, non-decreasing in k, t_55 > t_1); final "
-            f"max-norm error {final_inf_error:.2e} (paper, after 56,100 steps: 1.26e-2)",
-            ordered,
-        )
-    ]
+            "x its initial value: "
+            + ", ".join(f"k={k}: {v:g}" for k, v in zip(FREQUENCIES, _learned_times(m), strict=True))
+            + " (criterion: all finite, non-decreasing in k, t_55 > t_1); final "
+            f"max-norm error {m['final_max_error']:.2e} (paper, after 56,100 steps: 1.26e-2)"
+        ),
+    ),
+)
+
+
+def _learned_at_step(times: np.ndarray) -> dict[str, float]:
+    return {str(k): float(t) for k, t in zip(FREQUENCIES, times, strict=True)}
+
+
+def frequency_checks(cfg: FrequencyConfig, times: np.ndarray, final_inf_error: float) -> list[Check]:
+    """The claim of Fig. 1 (:data:`FREQUENCY_CLAIMS`): the error at 1, 5, 15, 55 is learned in that order."""
+    measures = {"learned_at_step": _learned_at_step(times), "final_max_error": final_inf_error}
+    return evaluate_claims(FREQUENCY_CLAIMS, measures, cfg)
 
 
 @register
@@ -399,8 +375,9 @@ class FrequencyPrinciple(Experiment):
         "Paper 002 Sec. 2 / Fig. 1: a PINN for -u'' = sin x + sin 5x + sin 15x + sin 55x learns low "
         "frequencies first"
     )
-    paper = "002_bb7ccc67e915810c.txt, Sec. 2, eq. (4)-(6), appendix A, Fig. 1"
+    paper = "paper 002, Sec. 2, eq. (4)-(6), appendix A, Fig. 1"
     Config = FrequencyConfig
+    claims = FREQUENCY_CLAIMS
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {
@@ -416,7 +393,7 @@ class FrequencyPrinciple(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: FrequencyConfig = config
         problem = frequency_bvp(lam=cfg.lam)
         xc = problem.collocation(cfg.collocation_points)
@@ -443,22 +420,18 @@ class FrequencyPrinciple(Experiment):
         x = torch.linspace(-math.pi, math.pi, 1000, dtype=torch.float64)
         pred = _predict(models["pinn"], x[:, None].float())
         inf_err = float(np.abs(frequency_solution(x.numpy()) - pred).max())
-        run_dir.write_arrays(
-            iter=iters, amplitude=amp, smoothed=smooth, x=x.numpy(), prediction=pred, times=times
-        )
-        checks = frequency_checks(cfg, times, inf_err)
         measures = {
-            "learned_at_step": {str(k): float(t) for k, t in zip(FREQUENCIES, times, strict=True)},
+            "learned_at_step": _learned_at_step(times),
             "initial_amplitude": {str(k): float(a) for k, a in zip(FREQUENCIES, amp[0], strict=True)},
             "final_amplitude": {str(k): float(a) for k, a in zip(FREQUENCIES, amp[-1], strict=True)},
             "final_max_error": inf_err,
             "paper_final_max_error": 1.26e-2,
             "final_loss": float(records[-1]["loss"]),
         }
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        arrays = dict(iter=iters, amplitude=amp, smoothed=smooth, x=x.numpy(), prediction=pred, times=times)
+        return Result(measures, arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         a = run_dir.read_arrays()

@@ -1,7 +1,7 @@
 """``sggn``: structure-guided Gauss–Newton vs Adam and L-BFGS on shallow ReLU least squares.
 
-Paper 003 (``003_d27251787f0ed572.txt``, ref. [1]) and the method as specified in
-``/work/shared/papers/sggn-notes.md`` ("What to show"). For each target of :mod:`rankscope.relu.targets`
+Paper 003 (ref. [1]) and the method as specified in
+``papers/sggn-notes.md`` ("What to show"). For each target of :mod:`rankscope.relu.targets`
 — a 1D step, a 1D tanh transition layer, a smooth 1D multi-frequency function and a 2D jump along a
 line — fit ``v = sum_i c_i relu(w_i . x + b_i)`` by
 
@@ -37,25 +37,27 @@ The published talk abstract has no tables; the checks are ours, stated in each `
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
-from rankscope.relu.neurons import random_neurons, uniform_breakpoints_1d
-from rankscope.relu.sggn import (
-    FixedRule,
-    SgGNOptions,
-    SplitGaussRule1D,
-    breakpoints_1d,
-    linear_step,
-    quadrature_loss_torch,
-    sggn_iterations,
+from rankscope.experiments.base import (
+    Check,
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
 )
-from rankscope.relu.targets import (
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
+from rankscope.nets.shallow_relu import random_neurons, uniform_breakpoints_1d
+from rankscope.problems.relu_targets import (
     Target,
     line_discontinuity_2d,
     multi_frequency,
@@ -63,6 +65,10 @@ from rankscope.relu.targets import (
     transition_layer,
 )
 from rankscope.sampling import Interval, gauss_legendre
+from rankscope.sampling.adaptive import FixedRule, SplitGaussRule1D, breakpoints_1d
+from rankscope.store import RunDir
+from rankscope.train.sggn import SgGNOptions, sggn_iterations
+from rankscope.train.sggn_step import linear_step, quadrature_loss_torch
 
 __all__ = ["SgGNConfig", "SgGNExperiment", "error_at_time", "sggn_checks"]
 
@@ -71,7 +77,7 @@ PROBLEMS: tuple[str, ...] = ("step", "layer", "multifreq", "line2d")
 
 
 @dataclass(frozen=True)
-class SgGNConfig:
+class SgGNConfig(ExperimentConfig):
     """Configuration of the ``sggn`` experiment (see the module docstring)."""
 
     problems: tuple[str, ...] = choice(PROBLEMS, PROBLEMS)
@@ -94,8 +100,6 @@ class SgGNConfig:
     breakpoint_tol: float = 0.01  # criterion: |t - x0| < breakpoint_tol / n
     record_every: int = 50  # Adam / L-BFGS steps between records (SgGN records every iteration)
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
 
 
 def make_target(name: str, cfg: SgGNConfig) -> Target:
@@ -166,6 +170,17 @@ def _neurons(w: np.ndarray, b: np.ndarray, c: np.ndarray) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class _ConfigClaim(Claim):
+    """A claim whose reported name quotes config values, ``title(cfg)`` (``name`` is its key here)."""
+
+    title: Callable[[Any], str] | None = None
+
+    def evaluate(self, measures: Any, config: Any) -> Check:
+        check = super().evaluate(measures, config)
+        return dataclasses.replace(check, name=self.title(config)) if self.title else check
+
+
 @register
 class SgGNExperiment(Experiment):
     name = "sggn"
@@ -173,7 +188,7 @@ class SgGNExperiment(Experiment):
         "Paper 003 ref. [1] / SgGN notes: structure-guided Gauss-Newton vs Adam and L-BFGS on a step, a "
         "transition layer, a smooth 1D function and a 2D line jump"
     )
-    paper = "003_d27251787f0ed572.txt (ref. [1]) and sggn-notes.md"
+    paper = "paper 003 (ref. [1]) and sggn-notes.md"
     Config = SgGNConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {
@@ -189,8 +204,82 @@ class SgGNExperiment(Experiment):
         },
         "paper": {},
     }
+    claims = (
+        Claim(
+            "A and Hhat positive definite along the SgGN run",
+            paper="A and the layer Gauss-Newton matrix Hhat are SPD (distinct hyperplanes, each active in "
+            "Omega), so the SgGN step needs no Levenberg-Marquardt shift (sggn-notes, 'Nonlinear step'; "
+            "paper 003)",
+            reads=("cholesky_failures_A", "cholesky_failures_Hhat", "min_eig_A", "min_eig_Hhat"),
+            criterion=lambda m, cfg: _positive_definite(m),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"{p}: min eig A {m[p]['sggn']['min_eig_A']:.1e}, min eig Hhat "
+                    f"{_fmt(m[p]['sggn']['min_eig_Hhat'])}, Cholesky failures A/Hhat "
+                    f"{m[p]['sggn']['cholesky_failures_A']}/{m[p]['sggn']['cholesky_failures_Hhat']}"
+                    for p in _problems(m)
+                )
+                + " (criterion: dense Cholesky of both succeeds at every iteration on every problem)"
+            ),
+        ),
+        Claim(
+            "SgGN moves a breakpoint onto the step discontinuity",
+            paper="SgGN moves the breakpoints to where the target needs them, onto discontinuities "
+            "(sggn-notes)",
+            reads=("breakpoint_distance",),
+            criterion=lambda m, cfg: (
+                m["step"]["breakpoint_distance"]["final"] < m["step"]["breakpoint_distance"]["tolerance"]
+            ),
+            describe=lambda m, cfg: _breakpoint_text(m["step"]["breakpoint_distance"], cfg),
+            when=lambda cfg: "step" in cfg.problems,
+        ),
+        _ConfigClaim(
+            "SgGN iterations beat Adam steps",
+            paper="about 100 SgGN iterations reach a lower error than 10^4 Adam steps (our reading of the "
+            "notes' claim 'converges much more accurately'; the paper gives no table)",
+            reads=("final_rel_error",),
+            criterion=lambda m, cfg: bool(_final_lower(m)) and all(_final_lower(m).values()),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"{p}: SgGN {m[p]['sggn']['final_rel_error']:.2e} vs Adam "
+                    f"{m[p]['adam']['final_rel_error']:.2e}"
+                    for p in _final_lower(m)
+                )
+                + f" (relative L2 errors; this run: {cfg.sggn_iterations} SgGN iterations vs "
+                f"{cfg.adam_steps} Adam steps, lr {cfg.adam_lr:g}; holds if SgGN is lower on every problem; "
+                "2D errors on the finer check rule, see check_error)"
+            ),
+            title=lambda cfg: f"{cfg.sggn_iterations} SgGN iterations beat {cfg.adam_steps} Adam steps",
+        ),
+        Claim(
+            "SgGN beats Adam at equal wall time",
+            paper="SgGN converges faster than Adam in wall time on discontinuous / layer / smooth targets",
+            reads=("equal_time_vs_adam",),
+            criterion=lambda m, cfg: (
+                bool(_factors(m, "adam")) and all(f > 1 for f in _factors(m, "adam").values())
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(f"{p}: Adam/SgGN error ratio {f:.3g}" for p, f in _factors(m, "adam").items())
+                + " (errors compared at T = the shorter of the two runs' total times, each method's last "
+                "record with time <= T; 2D errors on the finer check rule; holds if the ratio > 1 on every "
+                "problem)"
+            ),
+        ),
+        Claim(
+            "SgGN beats L-BFGS at equal wall time",
+            paper="quasi-Newton methods stall on these problems where SgGN does not (sggn-notes)",
+            reads=("equal_time_vs_lbfgs",),
+            criterion=lambda m, cfg: (
+                bool(_factors(m, "lbfgs")) and all(f > 1 for f in _factors(m, "lbfgs").values())
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(f"{p}: L-BFGS/SgGN error ratio {f:.3g}" for p, f in _factors(m, "lbfgs").items())
+                + " (same equal-time rule as for Adam; holds if > 1 on every problem)"
+            ),
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: SgGNConfig = config
         steps = {"sggn": cfg.sggn_iterations, "adam": cfg.adam_steps, "lbfgs": cfg.lbfgs_iterations}
         slots = max(steps.values()) + 1
@@ -236,20 +325,18 @@ class SgGNExperiment(Experiment):
 
     # -- analysis: everything below reads the run directory only ---------------------------------
 
-    def summarise(self, cfg: SgGNConfig, run_dir: Any) -> dict[str, Any]:
+    def summarise(self, cfg: SgGNConfig, run_dir: RunDir) -> Result:
         data = series(run_dir.read_metrics())
         arrays: dict[str, np.ndarray] = {}
         for p, by_m in data.items():
             for m, d in by_m.items():
                 for key in ("iter", "loss", "rel_error", "error", "time"):
                     arrays[f"{p}/{m}/{key}"] = d[key]
-        run_dir.write_arrays(**arrays)
-        checks, measures = sggn_checks(cfg, data)
+        measures = sggn_measures(cfg, data)
         measures["quadrature"] = quadrature_report(cfg, data)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        return Result(measures, arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         cfg_problems = series(run_dir.read_metrics())
@@ -509,15 +596,10 @@ def _run_torch(
 # -- checks ------------------------------------------------------------------------------------------
 
 
-def sggn_checks(
-    cfg: SgGNConfig, data: dict[str, dict[str, dict[str, np.ndarray]]]
-) -> tuple[list[Check], dict]:
-    """The SgGN claims (sggn-notes "What to show"), stated precisely and computed from the series."""
+def sggn_measures(cfg: SgGNConfig, data: dict[str, dict[str, dict[str, np.ndarray]]]) -> dict[str, Any]:
+    """Per problem and method: iterations, final errors and loss, wall time; SgGN's matrix diagnostics;
+    the errors of SgGN and of Adam / L-BFGS at equal wall time; on the step, the breakpoint distances."""
     measures: dict[str, Any] = {}
-    pd_ok: dict[str, bool] = {}
-    final_lower: dict[str, bool] = {}
-    time_factor: dict[str, float] = {}
-    lbfgs_factor: dict[str, float] = {}
     for p, by_m in data.items():
         s = by_m["sggn"]
         mp: dict[str, Any] = {
@@ -530,101 +612,77 @@ def sggn_checks(
             }
             for m, d in by_m.items()
         }
-        pd_ok[p] = bool(np.all(s["mass_cholesky"]) and np.all(s["gn_cholesky"]))
         mp["sggn"]["min_eig_A"] = float(np.nanmin(s["mass_min_eig"]))
         mp["sggn"]["min_eig_Hhat"] = float(np.nanmin(s["gn_min_eig"])) if len(s["gn_min_eig"]) > 1 else None
         mp["sggn"]["cholesky_failures_A"] = int(np.sum(~s["mass_cholesky"]))
         mp["sggn"]["cholesky_failures_Hhat"] = int(np.sum(~s["gn_cholesky"]))
-        for other, store in (("adam", time_factor), ("lbfgs", lbfgs_factor)):
+        for other in ("adam", "lbfgs"):
             if other not in by_m:
                 continue
             o = by_m[other]
             t_eq = min(float(s["time"][-1]), float(o["time"][-1]))
             e_s = error_at_time(s["time"], s["error"], t_eq)
             e_o = error_at_time(o["time"], o["error"], t_eq)
-            store[p] = e_o / e_s if e_s > 0 else float("inf")
-            mp[f"equal_time_vs_{other}"] = {"time_s": t_eq, "sggn": e_s, other: e_o, "factor": store[p]}
-        if "adam" in by_m:
-            final_lower[p] = bool(s["error"][-1] < by_m["adam"]["error"][-1])
+            factor = e_o / e_s if e_s > 0 else float("inf")
+            mp[f"equal_time_vs_{other}"] = {"time_s": t_eq, "sggn": e_s, other: e_o, "factor": factor}
         measures[p] = mp
-
-    checks = [
-        Check(
-            "A and Hhat positive definite along the SgGN run",
-            "A and the layer Gauss-Newton matrix Hhat are SPD (distinct hyperplanes, each active in "
-            "Omega), so the SgGN step needs no Levenberg-Marquardt shift (sggn-notes, 'Nonlinear step'; "
-            "paper 003)",
-            "; ".join(
-                f"{p}: min eig A {measures[p]['sggn']['min_eig_A']:.1e}, min eig Hhat "
-                f"{_fmt(measures[p]['sggn']['min_eig_Hhat'])}, Cholesky failures A/Hhat "
-                f"{measures[p]['sggn']['cholesky_failures_A']}/{measures[p]['sggn']['cholesky_failures_Hhat']}"
-                for p in data
-            )
-            + " (criterion: dense Cholesky of both succeeds at every iteration on every problem)",
-            all(pd_ok.values()) and bool(pd_ok),
-        )
-    ]
     if "step" in data:
-        n = data["step"]["sggn"]["final_weights"].shape[0]
+        sg = data["step"]["sggn"]
+        n = sg["final_weights"].shape[0]
         x0 = cfg.step_x0
-        t_end = breakpoints_1d(data["step"]["sggn"]["final_weights"], data["step"]["sggn"]["final_biases"])
-        t_ini = breakpoints_1d(
-            data["step"]["sggn"]["initial_weights"], data["step"]["sggn"]["initial_biases"]
-        )
+        t_end = breakpoints_1d(sg["final_weights"], sg["final_biases"])
+        t_ini = breakpoints_1d(sg["initial_weights"], sg["initial_biases"])
         d_end, d_ini = float(np.nanmin(np.abs(t_end - x0))), float(np.nanmin(np.abs(t_ini - x0)))
-        tol = cfg.breakpoint_tol / n
-        measures["step"]["breakpoint_distance"] = {"initial": d_ini, "final": d_end, "tolerance": tol}
+        bd = {"initial": d_ini, "final": d_end, "tolerance": cfg.breakpoint_tol / n, "neurons": n}
         if "adam" in data["step"]:
             da = breakpoints_1d(data["step"]["adam"]["final_weights"], data["step"]["adam"]["final_biases"])
-            measures["step"]["breakpoint_distance"]["adam_final"] = float(np.nanmin(np.abs(da - x0)))
-        checks.append(
-            Check(
-                "SgGN moves a breakpoint onto the step discontinuity",
-                "SgGN moves the breakpoints to where the target needs them, onto discontinuities "
-                "(sggn-notes)",
-                f"nearest breakpoint to x0 = {x0}: {d_ini:.2e} initially, {d_end:.2e} after SgGN (n = {n}; "
-                f"criterion: < {cfg.breakpoint_tol} / n = {tol:.2e}, i.e. {cfg.breakpoint_tol:g} of the "
-                "initial breakpoint spacing)",
-                d_end < tol,
-            )
-        )
-    checks.append(
-        Check(
-            f"{cfg.sggn_iterations} SgGN iterations beat {cfg.adam_steps} Adam steps",
-            "about 100 SgGN iterations reach a lower error than 10^4 Adam steps (our reading of the notes' "
-            "claim 'converges much more accurately'; the paper gives no table)",
-            "; ".join(
-                f"{p}: SgGN {measures[p]['sggn']['final_rel_error']:.2e} vs Adam "
-                f"{measures[p]['adam']['final_rel_error']:.2e}"
-                for p in final_lower
-            )
-            + f" (relative L2 errors; this run: {cfg.sggn_iterations} SgGN iterations vs "
-            f"{cfg.adam_steps} Adam steps, lr {cfg.adam_lr:g}; holds if SgGN is lower on every problem; "
-            "2D errors on the finer check rule, see check_error)",
-            bool(final_lower) and all(final_lower.values()),
-        )
+            bd["adam_final"] = float(np.nanmin(np.abs(da - x0)))
+        measures["step"]["breakpoint_distance"] = bd
+    return measures
+
+
+def sggn_checks(
+    cfg: SgGNConfig, data: dict[str, dict[str, dict[str, np.ndarray]]]
+) -> tuple[list[Check], dict]:
+    """The claim table (sggn-notes "What to show") decided on the series ``data``: checks, measures."""
+    measures = sggn_measures(cfg, data)
+    return evaluate_claims(SgGNExperiment.claims, measures, cfg), measures
+
+
+def _problems(m: Any) -> list[str]:
+    """The problems among the measures (the rest, e.g. ``quadrature``, are not per problem)."""
+    return [p for p in m if p in PROBLEMS]
+
+
+def _positive_definite(m: Any) -> bool:
+    ok = [
+        m[p]["sggn"]["cholesky_failures_A"] == 0 and m[p]["sggn"]["cholesky_failures_Hhat"] == 0
+        for p in _problems(m)
+    ]
+    return bool(ok) and all(ok)
+
+
+def _final_lower(m: Any) -> dict[str, bool]:
+    """Per problem with an Adam run: whether SgGN's final error is below Adam's."""
+    return {
+        p: m[p]["sggn"]["final_rel_error"] < m[p]["adam"]["final_rel_error"]
+        for p in _problems(m)
+        if "adam" in m[p]
+    }
+
+
+def _factors(m: Any, other: str) -> dict[str, float]:
+    """Per problem: ``other``'s error over SgGN's at equal wall time."""
+    key = f"equal_time_vs_{other}"
+    return {p: m[p][key]["factor"] for p in _problems(m) if key in m[p]}
+
+
+def _breakpoint_text(bd: dict[str, Any], cfg: SgGNConfig) -> str:
+    return (
+        f"nearest breakpoint to x0 = {cfg.step_x0}: {bd['initial']:.2e} initially, {bd['final']:.2e} after "
+        f"SgGN (n = {bd['neurons']}; criterion: < {cfg.breakpoint_tol} / n = {bd['tolerance']:.2e}, i.e. "
+        f"{cfg.breakpoint_tol:g} of the initial breakpoint spacing)"
     )
-    checks.append(
-        Check(
-            "SgGN beats Adam at equal wall time",
-            "SgGN converges faster than Adam in wall time on discontinuous / layer / smooth targets",
-            "; ".join(f"{p}: Adam/SgGN error ratio {f:.3g}" for p, f in time_factor.items())
-            + " (errors compared at T = the shorter of the two runs' total times, each method's last record "
-            "with time <= T; 2D errors on the finer check rule; holds if the ratio > 1 on every problem)",
-            bool(time_factor) and all(f > 1 for f in time_factor.values()),
-        )
-    )
-    if lbfgs_factor:
-        checks.append(
-            Check(
-                "SgGN beats L-BFGS at equal wall time",
-                "quasi-Newton methods stall on these problems where SgGN does not (sggn-notes)",
-                "; ".join(f"{p}: L-BFGS/SgGN error ratio {f:.3g}" for p, f in lbfgs_factor.items())
-                + " (same equal-time rule as for Adam; holds if > 1 on every problem)",
-                all(f > 1 for f in lbfgs_factor.values()),
-            )
-        )
-    return checks, measures
 
 
 def _fmt(v: float | None) -> str:

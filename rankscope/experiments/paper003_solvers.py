@@ -1,7 +1,7 @@
 """Paper 003: iterative vs structured solvers for ReLU mass matrices (``relu-preconditioning``,
 ``relu-solver``).
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, analysis bullets): A and H are highly ill
+Paper 003 (analysis bullets): A and H are highly ill
 conditioned, so iterative solvers struggle; "preconditioning strategies ... based on basis function
 modifications" have limited effectiveness; the (numerically) low-rank off-diagonal blocks make fast
 structured solvers feasible. The talk gives no figures or sizes; the sizes here are ours.
@@ -19,7 +19,9 @@ Manufactured solutions: ``f = A c*`` with Gaussian ``c*``; the fitted-function e
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -28,14 +30,30 @@ import scipy.linalg
 import scipy.sparse
 
 from rankscope.analysis import loglog_slope
-from rankscope.experiments.base import Check, Experiment, Progress, no_progress, register
-from rankscope.relu.cg import backward_error, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
-from rankscope.relu.hss import HSSPreconditioner, hss_cholesky
-from rankscope.relu.matrices import heaviside_matrix, mass_matrix
-from rankscope.relu.neurons import random_neurons, uniform_breakpoints_1d
-from rankscope.relu.ordering import hyperplane_ordering
-from rankscope.relu.solve1d import ReluMassSolver1D
-from rankscope.sampling import Box, Interval, gauss_legendre
+from rankscope.experiments.base import (
+    Check,
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    no_progress,
+    register,
+)
+from rankscope.experiments.claims import Claim, Result
+from rankscope.linalg.structured import (
+    HSSPreconditioner,
+    ReluMassSolver1D,
+    backward_error,
+    basis_change_preconditioner,
+    hat_basis_1d,
+    hss_cholesky,
+    hyperplane_ordering,
+    jacobi,
+    pcg,
+)
+from rankscope.matrices.relu import heaviside_matrix, mass_2d, mass_matrix
+from rankscope.nets.shallow_relu import uniform_breakpoints_1d
+from rankscope.sampling import Interval
+from rankscope.store import RunDir
 
 __all__ = [
     "PreconditioningConfig",
@@ -48,11 +66,21 @@ __all__ = [
 ]
 
 
-def mass_2d(n: int, points_per_axis: int, seed: int) -> tuple[np.ndarray, Any]:
-    """2D mass matrix of ``random_neurons(n, 2, seed)`` on [0,1]^2 by tensor Gauss-Legendre."""
-    net = random_neurons(n, 2, seed=seed)
-    quad = gauss_legendre(Box.cube(0.0, 1.0, 2), points_per_axis)
-    return mass_matrix(net, Box.cube(0.0, 1.0, 2), quadrature=quad), net
+@dataclass(frozen=True)
+class _ConfigClaim(Claim):
+    """A claim whose reported name and paper text quote config values: ``title(cfg)`` and
+    ``quote(cfg)`` (``name`` is then the claim's key in the table)."""
+
+    title: Callable[[Any], str] | None = None
+    quote: Callable[[Any], str] | None = None
+
+    def evaluate(self, measures: Any, config: Any) -> Check:
+        check = super().evaluate(measures, config)
+        return dataclasses.replace(
+            check,
+            name=self.title(config) if self.title else check.name,
+            paper=self.quote(config) if self.quote else check.paper,
+        )
 
 
 def quad_points(n: int) -> int:
@@ -83,7 +111,7 @@ def _cg_record(a, f, m, tol, maxiter):
 
 
 @dataclass(frozen=True)
-class PreconditioningConfig:
+class PreconditioningConfig(ExperimentConfig):
     """Configuration of ``relu-preconditioning`` (module docstring)."""
 
     ns_1d: tuple[int, ...] = (64, 128, 256, 512)
@@ -93,8 +121,6 @@ class PreconditioningConfig:
     maxiter: int = 4000
     hss_tol: float = 1e-4
     leaf_size: int = 64
-    seed: int = 0
-    threads: int = 1
 
 
 def growth_check(counts: dict[str, list[int]], ns: list[int]) -> tuple[bool, str]:
@@ -112,11 +138,27 @@ def slope_check(ns: list[int], times: list[float], limit: float = 1.3) -> tuple[
     return slope < limit, slope
 
 
+def _growth(d: dict[str, Any]) -> tuple[bool, str]:
+    """:func:`growth_check` of the preconditioned methods of one case's measures (``n``, ``iterations``)."""
+    return growth_check({k: v for k, v in d["iterations"].items() if k != "none"}, d["n"])
+
+
+def _growth_claim(case: str, label: str) -> Claim:
+    return Claim(
+        f"preconditioned CG iterations grow with n ({label})",
+        paper="preconditioning by basis modification has limited effectiveness: iteration counts still "
+        "grow with n (paper 003, bullet 3)",
+        reads=(case,),
+        criterion=lambda m, cfg: _growth(m[case])[0],
+        describe=lambda m, cfg: _growth(m[case])[1] + f"; unpreconditioned {m[case]['iterations']['none']}",
+    )
+
+
 @register
 class PreconditioningExperiment(Experiment):
     name = "relu-preconditioning"
     summary = "Paper 003: CG iterations vs n with/without preconditioners (1D A, H; 2D A) vs linear direct"
-    paper = "003_d27251787f0ed572.txt, analysis bullets 2-4"
+    paper = "paper 003, analysis bullets 2-4"
     Config = PreconditioningConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
@@ -127,8 +169,24 @@ class PreconditioningExperiment(Experiment):
             "maxiter": 20000,
         },
     }
+    claims = (
+        _growth_claim("A1d", "1D A"),
+        _growth_claim("H1d", "1D H"),
+        _growth_claim("A2d", "2D A"),
+        Claim(
+            "1D structured direct solver cost is linear in n",
+            paper="fast direct solvers exploit the low-rank off-diagonal structure (bullet 4): O(n) in 1D",
+            reads=("solve1d_slope",),
+            criterion=lambda m, cfg: m["solve1d_slope"] < 1.3,  # slope_check's limit
+            describe=lambda m, cfg: (
+                f"log-log slope of solve time vs n = {m['solve1d_slope']:.2f} over n = "
+                f"{list(cfg.ns_time)} (criterion < 1.3)"
+            ),
+            when=lambda cfg: len(cfg.ns_time) >= 2,
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: PreconditioningConfig = config
         rng = np.random.default_rng(cfg.seed)
         total = 2 * len(cfg.ns_1d) + len(cfg.ns_2d) + len(cfg.ns_time)
@@ -152,7 +210,7 @@ class PreconditioningExperiment(Experiment):
                             "method": pname,
                             "iterations": res.iterations,
                             "converged": res.converged,
-                            "backward_error": backward_error(mat, res.x, f),
+                            "backward_error": backward_error(mat, res.x, f, ord=2),
                             "function_error": function_error(mat, res.x, c_star),
                             "seconds": sec,
                         }
@@ -176,7 +234,7 @@ class PreconditioningExperiment(Experiment):
                         "method": pname,
                         "iterations": res.iterations,
                         "converged": res.converged,
-                        "backward_error": backward_error(a, res.x, f),
+                        "backward_error": backward_error(a, res.x, f, ord=2),
                         "function_error": function_error(a, res.x, c_star),
                         "seconds": sec,
                         "ranks": fac.level_ranks if pname == "hss" else None,
@@ -194,11 +252,10 @@ class PreconditioningExperiment(Experiment):
             progress("1D direct", done, total)
         return self.summarise(run_dir)
 
-    def summarise(self, run_dir: Any) -> dict[str, Any]:
+    def summarise(self, run_dir: RunDir) -> Result:
         recs = run_dir.read_metrics()
-        checks: list[Check] = []
         measures: dict[str, Any] = {}
-        for case, label in (("A1d", "1D A"), ("H1d", "1D H"), ("A2d", "2D A")):
+        for case in ("A1d", "H1d", "A2d"):
             rows = [r for r in recs if r["case"] == case]
             ns = sorted({r["n"] for r in rows})
             methods = [m for m in ("jacobi", "basis", "hss") if any(r["method"] == m for r in rows)]
@@ -207,33 +264,12 @@ class PreconditioningExperiment(Experiment):
                 for m in ["none", *methods]
             }
             measures[case] = {"n": ns, "iterations": counts}
-            holds, text = growth_check({m: counts[m] for m in methods}, ns)
-            checks.append(
-                Check(
-                    f"preconditioned CG iterations grow with n ({label})",
-                    "preconditioning by basis modification has limited effectiveness: iteration counts "
-                    "still grow with n (paper 003, bullet 3)",
-                    text + f"; unpreconditioned {counts['none']}",
-                    holds,
-                )
-            )
         trows = [r for r in recs if r["case"] == "solve1d_time"]
         if len(trows) >= 2:
-            ns_t = [r["n"] for r in trows]
-            ok, slope = slope_check(ns_t, [r["seconds"] for r in trows])
-            measures["solve1d_slope"] = slope
-            checks.append(
-                Check(
-                    "1D structured direct solver cost is linear in n",
-                    "fast direct solvers exploit the low-rank off-diagonal structure (bullet 4): O(n) in 1D",
-                    f"log-log slope of solve time vs n = {slope:.2f} over n = {ns_t} (criterion < 1.3)",
-                    ok,
-                )
-            )
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+            measures["solve1d_slope"] = slope_check([r["n"] for r in trows], [r["seconds"] for r in trows])[1]
+        return Result(measures)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         recs = run_dir.read_metrics()
@@ -274,7 +310,7 @@ def _timed(fn: Any) -> float:
 
 
 @dataclass(frozen=True)
-class SolverConfig:
+class SolverConfig(ExperimentConfig):
     """Configuration of ``relu-solver`` (module docstring)."""
 
     ns_1d: tuple[int, ...] = (1000, 2000, 4000)
@@ -284,8 +320,6 @@ class SolverConfig:
     hss_tol: float = 1e-4
     leaf_size: int = 128
     target_speedup: float = 1.0
-    seed: int = 0
-    threads: int = 1
 
 
 def speed_check(dense_s: float, structured_s: float, target: float) -> tuple[bool, float]:
@@ -294,18 +328,81 @@ def speed_check(dense_s: float, structured_s: float, target: float) -> tuple[boo
     return ratio >= target, ratio
 
 
+SOLVER_CASES = {"1d": "1D structured solver", "2d": "2D HSS-PCG"}
+
+
+def _target_speedup(case: str, cfg: SolverConfig) -> float:
+    """The speed-up over dense Cholesky asked of a case: 5x in 1D, ``cfg.target_speedup`` in 2D."""
+    return cfg.target_speedup if case == "2d" else 5.0
+
+
+def _speed(case: str, m: Any, cfg: SolverConfig) -> tuple[bool, float]:
+    last = m[case][-1]
+    return speed_check(last["dense_seconds"], last["structured_seconds"], _target_speedup(case, cfg))
+
+
+def _speed_text(case: str, m: Any, cfg: SolverConfig) -> str:
+    last = m[case][-1]
+    more = f", {last['iterations']} CG iterations, ranks per level {last['ranks']}" if case == "2d" else ""
+    return (
+        f"{_speed(case, m, cfg)[1]:.2f}x ({last['dense_seconds']:.3f} s dense vs "
+        f"{last['structured_seconds']:.3f} s{more})"
+    )
+
+
+def _backward_text(case: str, m: Any) -> str:
+    rows = m[case]
+    return (
+        f"max backward error {max(r['structured_backward_error'] for r in rows):.2e} over n = "
+        f"{[r['n'] for r in rows]}; function errors "
+        + ", ".join(f"{r['structured_function_error']:.1e}" for r in rows)
+        + " (dense: "
+        + ", ".join(f"{r['dense_function_error']:.1e}" for r in rows)
+        + ")"
+    )
+
+
+def _solver_claims(case: str) -> tuple[Claim, Claim]:
+    """The speed and the backward-error claims of one case (its measures: the records sorted by n)."""
+    label = SOLVER_CASES[case]
+    return (
+        _ConfigClaim(
+            f"{label} faster than dense Cholesky at the largest n",
+            paper="structure makes fast direct/preconditioned solvers feasible (bullet 4); a target "
+            "speed-up at the largest n of this preset",
+            reads=(case,),
+            criterion=lambda m, cfg: _speed(case, m, cfg)[0],
+            describe=lambda m, cfg: _speed_text(case, m, cfg),
+            title=lambda cfg: f"{label} faster than dense Cholesky at n = {max(getattr(cfg, f'ns_{case}'))}",
+            quote=lambda cfg: (
+                "structure makes fast direct/preconditioned solvers feasible (bullet 4); "
+                f"target speed-up >= {_target_speedup(case, cfg):g}x at the largest n of this preset"
+            ),
+        ),
+        _ConfigClaim(
+            f"{label} reaches the backward error cg_tol",
+            paper="a reliable solver: backward error near the target for every n",
+            reads=(case,),
+            criterion=lambda m, cfg: max(r["structured_backward_error"] for r in m[case]) <= cfg.cg_tol,
+            describe=lambda m, cfg: _backward_text(case, m),
+            title=lambda cfg: f"{label} reaches backward error {cfg.cg_tol:g}",
+        ),
+    )
+
+
 @register
 class SolverExperiment(Experiment):
     name = "relu-solver"
     summary = "Paper 003: structured solvers (1D O(n), 2D HSS-PCG) vs dense Cholesky: time, memory, errors"
-    paper = "003_d27251787f0ed572.txt, analysis bullet 4"
+    paper = "paper 003, analysis bullet 4"
     Config = SolverConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {"ns_1d": (2000, 4000, 8000), "ns_2d": (2048, 4096, 8192), "target_speedup": 5.0},
     }
+    claims = (*_solver_claims("1d"), *_solver_claims("2d"))
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: SolverConfig = config
         rng = np.random.default_rng(cfg.seed)
         total, done = len(cfg.ns_1d) + len(cfg.ns_2d), 0
@@ -355,8 +452,8 @@ class SolverExperiment(Experiment):
                 "n": n,
                 "structured_seconds": t_s,
                 "dense_seconds": t_d,
-                "structured_backward_error": backward_error(a, x, f, an),
-                "dense_backward_error": backward_error(a, xd, f, an),
+                "structured_backward_error": backward_error(a, x, f, ord=2, anorm=an),
+                "dense_backward_error": backward_error(a, xd, f, ord=2, anorm=an),
                 "structured_function_error": function_error(a, x, c_star),
                 "dense_function_error": function_error(a, xd, c_star),
                 "dense_bytes": 8 * n * n,
@@ -365,50 +462,15 @@ class SolverExperiment(Experiment):
             }
         )
 
-    def summarise(self, cfg: SolverConfig, run_dir: Any) -> dict[str, Any]:
+    def summarise(self, cfg: SolverConfig, run_dir: RunDir) -> Result:
         recs = run_dir.read_metrics()
-        checks, measures = [], {}
-        for case, label in (("1d", "1D structured solver"), ("2d", "2D HSS-PCG")):
-            rows = sorted((r for r in recs if r["case"] == case), key=lambda r: r["n"])
-            if not rows:
-                continue
-            last = rows[-1]
-            measures[case] = rows
-            target = 1.0 if case == "2d" else 5.0
-            target = cfg.target_speedup if case == "2d" else target
-            ok, ratio = speed_check(last["dense_seconds"], last["structured_seconds"], target)
-            more = (
-                f", {last['iterations']} CG iterations, ranks per level {last['ranks']}"
-                if case == "2d"
-                else ""
-            )
-            checks.append(
-                Check(
-                    f"{label} faster than dense Cholesky at n = {last['n']}",
-                    "structure makes fast direct/preconditioned solvers feasible (bullet 4); "
-                    f"target speed-up >= {target:g}x at the largest n of this preset",
-                    f"{ratio:.2f}x ({last['dense_seconds']:.3f} s dense vs {last['structured_seconds']:.3f} s"
-                    f"{more})",
-                    ok,
-                )
-            )
-            be = max(r["structured_backward_error"] for r in rows)
-            checks.append(
-                Check(
-                    f"{label} reaches backward error {cfg.cg_tol:g}",
-                    "a reliable solver: backward error near the target for every n",
-                    f"max backward error {be:.2e} over n = {[r['n'] for r in rows]}; function errors "
-                    + ", ".join(f"{r['structured_function_error']:.1e}" for r in rows)
-                    + " (dense: "
-                    + ", ".join(f"{r['dense_function_error']:.1e}" for r in rows)
-                    + ")",
-                    be <= cfg.cg_tol,
-                )
-            )
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        measures = {
+            case: sorted((r for r in recs if r["case"] == case), key=lambda r: r["n"])
+            for case in SOLVER_CASES
+        }
+        return Result(measures)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         recs = run_dir.read_metrics()

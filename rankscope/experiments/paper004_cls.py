@@ -1,4 +1,4 @@
-"""Paper 004 (papers/004_dd906f3dfe4e2018.txt): low dimension of the final features of classifiers.
+"""Paper 004: low dimension of the final features of classifiers.
 
 - ``cls-dim`` — Sec. 3.3, eq. (6), Table 2, Fig. 2: the classification dimension (the least number of
   principal directions of the final features whose projection keeps 95% of the accuracy) of an MLP,
@@ -8,7 +8,7 @@
   the Lasso of logit i on the other logits (scikit-learn), its sparse dependency set, and the accuracy
   of predicting with eq. (12) in place of the true logit beside the true accuracy. The paper's
   ``eta = 20`` is for ImageNet logits; here ``eta = eta_fraction x eta_max(i)``, ``eta_max`` the
-  smallest eta that zeroes every coefficient (:func:`rankscope.analysis_features.lasso_eta_max`).
+  smallest eta that zeroes every coefficient (:func:`rankscope.analysis.features.lasso_eta_max`).
   As in the paper's code (Alg. A4) the Lasso is fitted on the samples of class i (``fit_on="class"``;
   eq. (11) writes an expectation over all data, ``fit_on="all"``), and the accuracy that matters is
   on those positive samples ("pos" in Fig. 4 / A7-A12): with 10 classes the accuracy over all samples
@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from rankscope.analysis_features import (
+from rankscope.analysis.features import (
     accuracy_curve,
     classification_dimension,
     independence_deficit,
@@ -34,12 +35,22 @@ from rankscope.analysis_features import (
 )
 from rankscope.experiments._paper004_common import (
     DIGITS_NETS,
+    DIGITS_TEST_FRACTION,
     build_digits_net,
-    load_digits_split,
     train_nets,
 )
-from rankscope.experiments.base import Experiment, Progress, choice, no_progress, register
+from rankscope.experiments.base import (
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
 from rankscope.experiments.checks import Check, at_most
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
+from rankscope.problems.digits import load_digits
+from rankscope.store import RunDir
 from rankscope.train import parse_stages
 
 __all__ = ["ClsDimConfig", "DeficitConfig", "cls_dim_checks", "deficit_checks"]
@@ -48,7 +59,7 @@ PAPER_MAX_RATIO = 109 / 192  # Table 2's largest ClsDim / ambient dimension (ViT
 
 
 @dataclass(frozen=True)
-class ClsDimConfig:
+class ClsDimConfig(ExperimentConfig):
     """Configuration of ``cls-dim`` (see module docstring)."""
 
     nets: tuple[str, ...] = choice(("mlp", "resnet", "vit"), DIGITS_NETS)
@@ -60,25 +71,44 @@ class ClsDimConfig:
     max_ratio: float = PAPER_MAX_RATIO
     batch_size: int = 128
     checkpoint_every: int = 50
-    seed: int = 0
-    threads: int = 1
 
 
 @register
 class ClsDimExperiment(Experiment):
     name = "cls-dim"
     summary = "Paper 004 Table 2 / Fig. 2: classification dimension of final features is far below ambient"
-    paper = "004_dd906f3dfe4e2018.txt, Sec. 3.3 eq. (6), Table 2, Fig. 2"
+    paper = "paper 004, Sec. 3.3 eq. (6), Table 2, Fig. 2"
     Config = ClsDimConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {"width": 128, "depth": 4, "stages": (("adam", 3000, 1e-3),), "checkpoint_every": 200},
     }
+    claims = (
+        Claim(
+            "classification dimension well below the ambient dimension",
+            paper="ClsDim (95% of the full accuracy) is a small fraction of the ambient dimension: "
+            "149/512, 131/2048, "
+            "199/384, 196/384, 344/768, 109/192 (Table 2)",
+            reads=("cls_dim", "ambient_dim", "full_accuracy"),
+            criterion=lambda m, cfg: (
+                bool(m) and all(r["cls_dim"] / r["ambient_dim"] <= cfg.max_ratio for r in m.values())
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"{k}: ClsDim {r['cls_dim']}/{r['ambient_dim']} (full test accuracy "
+                    f"{r['full_accuracy']:.3f})"
+                    for k, r in m.items()
+                )
+                + f" (criterion: ClsDim / ambient <= {cfg.max_ratio:.3f}, Table 2's largest ratio, "
+                "for every network)"
+            ),
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: ClsDimConfig = config
         with threadpool_limits(cfg.threads):
-            data = load_digits_split(seed=cfg.seed)
+            data = load_digits(DIGITS_TEST_FRACTION, cfg.seed, split="permutation", images=True)
             nets = [(k, build_digits_net(k, cfg.width, cfg.depth, cfg.seed)) for k in cfg.nets]
             trained = train_nets(
                 nets,
@@ -99,12 +129,9 @@ class ClsDimExperiment(Experiment):
                 ks = list(range(1, feats.shape[1] + 1))
                 arrays[f"{label}/curve"] = accuracy_curve(feats, data.y_test, net.head, ks)
                 results[label] = res.as_dict()
-        run_dir.write_arrays(**arrays)
-        checks = cls_dim_checks(cfg, results)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": results}
+        return Result(results, arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         arrays = run_dir.read_arrays()
@@ -123,27 +150,13 @@ class ClsDimExperiment(Experiment):
 
 
 def cls_dim_checks(cfg: ClsDimConfig, results: dict[str, dict[str, Any]]) -> list[Check]:
-    """Table 2's claim: ClsDim well below the ambient dimension, as a ratio bound."""
-    ratios = {k: r["cls_dim"] / r["ambient_dim"] for k, r in results.items()}
-    return [
-        Check(
-            "classification dimension well below the ambient dimension",
-            "ClsDim (95% of the full accuracy) is a small fraction of the ambient dimension: "
-            "149/512, 131/2048, "
-            "199/384, 196/384, 344/768, 109/192 (Table 2)",
-            "; ".join(
-                f"{k}: ClsDim {r['cls_dim']}/{r['ambient_dim']} (full test accuracy {r['full_accuracy']:.3f})"
-                for k, r in results.items()
-            )
-            + f" (criterion: ClsDim / ambient <= {cfg.max_ratio:.3f}, Table 2's largest ratio, "
-            "for every network)",
-            bool(ratios) and all(v <= cfg.max_ratio for v in ratios.values()),
-        )
-    ]
+    """Table 2's claim (ClsDim well below the ambient dimension, as a ratio bound) on the per-network
+    ``results`` (the measures)."""
+    return evaluate_claims(ClsDimExperiment.claims, results, cfg)
 
 
 @dataclass(frozen=True)
-class DeficitConfig:
+class DeficitConfig(ExperimentConfig):
     """Configuration of ``independence-deficit`` (see module docstring)."""
 
     net: str = choice("mlp", DIGITS_NETS)
@@ -159,8 +172,15 @@ class DeficitConfig:
     max_accuracy_drop: float = 0.1  # on the target class's samples
     batch_size: int = 128
     checkpoint_every: int = 50
-    seed: int = 0
-    threads: int = 1
+
+
+@dataclass(frozen=True)
+class _SupportClaim(Claim):
+    """A claim on the number of classes against ``cfg.max_support``: its fragile band is one class,
+    ``1 / max_support`` in the relative margin (the count's resolution)."""
+
+    def evaluate(self, measures: Any, config: Any) -> Check:
+        return dataclasses.replace(super().evaluate(measures, config), band=1.0 / config.max_support)
 
 
 @register
@@ -169,17 +189,65 @@ class DeficitExperiment(Experiment):
     summary = (
         "Paper 004 Fig. 4: a class's logit is a sparse linear combination of a few other classes' logits"
     )
-    paper = "004_dd906f3dfe4e2018.txt, Sec. 5, eq. (11)-(12), Fig. 4"
+    paper = "paper 004, Sec. 5, eq. (11)-(12), Fig. 4"
     Config = DeficitConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {"width": 128, "depth": 4, "stages": (("adam", 3000, 1e-3),), "checkpoint_every": 200},
     }
+    claims = (
+        _SupportClaim(
+            "a handful of other classes decide a class's logit",
+            paper="logit(x, i) ~ sum_j lambda_ij logit(x, i_j) with k << #classes non-zero lambda "
+            "(eq. 11-12, Fig. 4)",
+            reads=("support", "r2", "coefficients"),
+            criterion=lambda m, cfg: (
+                at_most(max(len(r["support"]) for r in m.values()), cfg.max_support) if m else -math.inf
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"class {k}: {len(r['support'])} classes {r['support']}, R^2 {r['r2']:.3f}"
+                    for k, r in m.items()
+                )
+                + f" (criterion: at most {cfg.max_support} of the "
+                f"{len(next(iter(m.values()))['coefficients']) - 1} "
+                "other classes for every target; a support of exactly the limit is fragile)"
+            ),
+        ),
+        Claim(
+            "eq. (12) in place of the true logit keeps the accuracy",
+            paper="predicting with eq. (12) instead of the true logit keeps the accuracy on the class's "
+            "samples (Fig. 4: "
+            "pos 98%, 90%, 82%; Figs. A7-A12 'acc.' beside 'ori. acc.')",
+            reads=("positive_accuracy", "original_positive_accuracy", "accuracy", "original_accuracy"),
+            criterion=lambda m, cfg: (
+                at_most(
+                    max(r["original_positive_accuracy"] - r["positive_accuracy"] for r in m.values()),
+                    cfg.max_accuracy_drop,
+                )
+                if m
+                else -math.inf
+            ),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"class {k}: pos {r['positive_accuracy']:.2f} vs ori "
+                    f"{r['original_positive_accuracy']:.2f} (all samples {r['accuracy']:.3f} vs "
+                    f"{r['original_accuracy']:.3f})"
+                    for k, r in m.items()
+                )
+                + f" (fit on {cfg.fit_on!r} samples, eta = {cfg.eta_fraction:g} x eta_max; "
+                "criterion: accuracy on the "
+                f"class's samples at most {cfg.max_accuracy_drop:.0%} below the original for every target; "
+                "fragile within a quarter of that)"
+            ),
+            band=0.25,  # a class has ~40 test samples: one sample is 2.5% of accuracy
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: DeficitConfig = config
         with threadpool_limits(cfg.threads):
-            data = load_digits_split(seed=cfg.seed)
+            data = load_digits(DIGITS_TEST_FRACTION, cfg.seed, split="permutation", images=True)
             net = train_nets(
                 [(cfg.net, build_digits_net(cfg.net, cfg.width, cfg.depth, cfg.seed))],
                 data,
@@ -197,15 +265,13 @@ class DeficitExperiment(Experiment):
             for i in cfg.targets:
                 eta = cfg.eta_fraction * lasso_eta_max(logits, y, i, fit_on=cfg.fit_on)  # type: ignore[arg-type]
                 results[str(i)] = independence_deficit(logits, y, i, eta=eta, fit_on=cfg.fit_on).as_dict()  # type: ignore[arg-type]
-        run_dir.write_arrays(
-            coefficients=np.array([results[str(i)]["coefficients"] for i in cfg.targets]),
-            targets=np.array(cfg.targets),
-        )
-        checks = deficit_checks(cfg, results)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": results}
+        arrays = {
+            "coefficients": np.array([results[str(i)]["coefficients"] for i in cfg.targets]),
+            "targets": np.array(cfg.targets),
+        }
+        return Result(results, arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         a = run_dir.read_arrays()
@@ -221,36 +287,6 @@ class DeficitExperiment(Experiment):
 
 
 def deficit_checks(cfg: DeficitConfig, results: dict[str, dict[str, Any]]) -> list[Check]:
-    """Fig. 4's claims: few classes decide logit i, and eq. (12) predicts about as well as the true logit."""
-    sizes = {k: len(r["support"]) for k, r in results.items()}
-    drops = {k: r["original_positive_accuracy"] - r["positive_accuracy"] for k, r in results.items()}
-    c1 = Check.by_margin(
-        "a handful of other classes decide a class's logit",
-        "logit(x, i) ~ sum_j lambda_ij logit(x, i_j) with k << #classes non-zero lambda (eq. 11-12, Fig. 4)",
-        "; ".join(
-            f"class {k}: {sizes[k]} classes {r['support']}, R^2 {r['r2']:.3f}" for k, r in results.items()
-        )
-        + f" (criterion: at most {cfg.max_support} of the "
-        f"{len(next(iter(results.values()))['coefficients']) - 1} "
-        "other classes for every target; a support of exactly the limit is fragile)",
-        at_most(max(sizes.values()), cfg.max_support) if sizes else -math.inf,
-        band=1.0 / cfg.max_support,  # one class: the count's resolution
-    )
-    c2 = Check.by_margin(
-        "eq. (12) in place of the true logit keeps the accuracy",
-        "predicting with eq. (12) instead of the true logit keeps the accuracy on the class's samples "
-        "(Fig. 4: "
-        "pos 98%, 90%, 82%; Figs. A7-A12 'acc.' beside 'ori. acc.')",
-        "; ".join(
-            f"class {k}: pos {r['positive_accuracy']:.2f} vs ori {r['original_positive_accuracy']:.2f} "
-            f"(all samples {r['accuracy']:.3f} vs {r['original_accuracy']:.3f})"
-            for k, r in results.items()
-        )
-        + f" (fit on {cfg.fit_on!r} samples, eta = {cfg.eta_fraction:g} x eta_max; "
-        "criterion: accuracy on the "
-        f"class's samples at most {cfg.max_accuracy_drop:.0%} below the original for every target; "
-        "fragile within a quarter of that)",
-        at_most(max(drops.values()), cfg.max_accuracy_drop) if drops else -math.inf,
-        band=0.25,  # a class has ~40 test samples: one sample is 2.5% of accuracy
-    )
-    return [c1, c2]
+    """Fig. 4's claims (few classes decide logit i, and eq. (12) predicts about as well as the true
+    logit) on the per-target ``results`` (the measures)."""
+    return evaluate_claims(DeficitExperiment.claims, results, cfg)

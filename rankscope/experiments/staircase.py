@@ -19,14 +19,24 @@ import numpy as np
 
 from rankscope.analysis import loss_rate_by_rank_growth, staircase_stats
 from rankscope.experiments._fitting import train_fitting
-from rankscope.experiments.base import Check, Experiment, Progress, choice, no_progress, register
+from rankscope.experiments.base import (
+    Check,
+    Experiment,
+    ExperimentConfig,
+    Progress,
+    choice,
+    no_progress,
+    register,
+)
+from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.nets import ACTIVATIONS, INITIALISERS, MLP
+from rankscope.store import RunDir
 
 __all__ = ["StaircaseConfig", "StaircaseExperiment"]
 
 
 @dataclass(frozen=True)
-class StaircaseConfig:
+class StaircaseConfig(ExperimentConfig):
     """Configuration of the ``staircase`` experiment (see module docstring)."""
 
     nets: tuple[tuple[int, int], ...] = ((2, 50), (2, 25), (4, 50), (4, 25))  # (L, n)
@@ -38,8 +48,6 @@ class StaircaseConfig:
     eps: float = 1e-6
     every: int = 20
     checkpoint_every: int = 1000
-    seed: int = 0
-    threads: int = 1
     keep_spectra: bool = True
 
 
@@ -73,7 +81,7 @@ def series_by_net(records: list[dict[str, Any]]) -> dict[str, dict[str, np.ndarr
 class StaircaseExperiment(Experiment):
     name = "staircase"
     summary = "Paper 000 Ex. 2.6 / Fig. 2: eps-rank of the last hidden layer rises in steps as the loss falls"
-    paper = "000_1f8258be9be41576.txt, Example 2.6 (i), Fig. 2"
+    paper = "paper 000, Example 2.6 (i), Fig. 2"
     Config = StaircaseConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {"stages": (("adam", 6000, 1e-3),), "every": 20},
@@ -85,7 +93,7 @@ class StaircaseExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> dict[str, Any]:
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cfg: StaircaseConfig = config
         nets = [
             (
@@ -99,20 +107,57 @@ class StaircaseExperiment(Experiment):
         train_fitting(nets, cfg, run_dir, progress, layers="last")
         return self.summarise(cfg, run_dir)
 
+    claims = (
+        Claim(
+            "eps-rank starts far below full",
+            paper="after Xavier initialisation the tanh neuron functions are nearly linear: eps-rank "
+            "about 2 (Sec. 2.2)",
+            reads=("initial_eps_rank", "width"),
+            criterion=lambda m, cfg: all(_starts_low(d) for d in m.values()),
+            describe=lambda m, cfg: (
+                "initial eps-rank "
+                + ", ".join(f"{k}: {d['initial_eps_rank']}/{d['width']}" for k, d in m.items())
+                + " (criterion: <= min(4, n/5) for every network)"
+            ),
+        ),
+        Claim(
+            "eps-rank rises in steps",
+            paper="the eps-rank grows in a staircase-like pattern during training (Fig. 2)",
+            reads=("plateau_levels", "rises_between_plateaus", "max_eps_rank", "monotone_fraction"),
+            criterion=lambda m, cfg: all(_is_stair(d) for d in m.values()),
+            describe=lambda m, cfg: (
+                "; ".join(f"{k}: plateaus {d['plateau_levels']}" for k, d in m.items())
+                + " (criterion per network: >= 2 rises between plateaus lasting >= 2% of training, "
+                ">= 60% of consecutive plateaus going up, and a total rise >= 5; holds if every network "
+                f"shows it: {sum(_is_stair(d) for d in m.values())}/{len(m)})"
+            ),
+        ),
+        Claim(
+            "loss falls fastest where the eps-rank grows",
+            paper="the loss decreases rapidly along with a significant growth of the eps-rank; it "
+            "stagnates while the eps-rank does not grow (Sec. 2.2)",
+            reads=("rate_growing", "rate_flat", "spearman"),
+            criterion=lambda m, cfg: all(_faster_when_growing(d) for d in m.values()),
+            describe=lambda m, cfg: (
+                "; ".join(
+                    f"{k}: {d['rate_growing']:.2e} vs {d['rate_flat']:.2e} decades/step "
+                    f"(Spearman {d['spearman']:.2f})"
+                    for k, d in m.items()
+                )
+                + " (mean log10-loss decay rate over windows of 2.5% of the records where the eps-rank "
+                "grows vs where it does not; holds if faster where it grows for every network)"
+            ),
+        ),
+    )
+
     # -- analysis: everything below reads the run directory only ---------------------------------
 
-    def summarise(self, cfg: StaircaseConfig, run_dir: Any) -> dict[str, Any]:
+    def summarise(self, cfg: StaircaseConfig, run_dir: RunDir) -> Result:
         data = series_by_net(run_dir.read_metrics())
-        arrays: dict[str, np.ndarray] = {}
-        for label, d in data.items():
-            for key, arr in d.items():
-                arrays[f"{label}/{key}"] = arr
-        run_dir.write_arrays(**arrays)
-        checks, measures = staircase_checks(cfg, data)
-        self.figures(run_dir)
-        return {"checks": [c.as_dict() for c in checks], "measures": measures}
+        arrays = {f"{label}/{key}": arr for label, d in data.items() for key, arr in d.items()}
+        return Result(staircase_measures(cfg, data), arrays)
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         from rankscope.report import new_figure, plot_loss_and_rank
 
         data = series_by_net(run_dir.read_metrics())
@@ -126,76 +171,50 @@ class StaircaseExperiment(Experiment):
         run_dir.save_figure(fig, "staircase")
 
 
-def staircase_checks(
-    cfg: StaircaseConfig, data: dict[str, dict[str, np.ndarray]]
-) -> tuple[list[Check], dict[str, Any]]:
-    """The paper's claims about Fig. 2 stated precisely and computed from the recorded series."""
+def staircase_measures(cfg: StaircaseConfig, data: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
+    """Per network: width, eps-rank at the start, end and maximum, the staircase's plateaus and the
+    loss decay rates where the eps-rank grows and where it is flat."""
     widths = {net_label(L, n): n for L, n in cfg.nets}
     measures: dict[str, Any] = {}
-    initial, stairs, rates = {}, {}, {}
     for label, d in data.items():
         n_rec = len(d["eps_rank"])
-        min_len = max(3, n_rec // 50)  # a plateau lasts at least 2% of training
-        st = staircase_stats(d["eps_rank"], min_len)
-        window = max(2, n_rec // 40)
-        lr = loss_rate_by_rank_growth(d["iter"], d["loss"], d["eps_rank"], window)
-        initial[label] = int(d["eps_rank"][0])
-        stairs[label] = st
-        rates[label] = lr
+        st = staircase_stats(d["eps_rank"], max(3, n_rec // 50))  # a plateau lasts >= 2% of training
+        lr = loss_rate_by_rank_growth(d["iter"], d["loss"], d["eps_rank"], max(2, n_rec // 40))
         measures[label] = {
             "width": widths[label],
-            "initial_eps_rank": initial[label],
+            "initial_eps_rank": int(d["eps_rank"][0]),
             "final_eps_rank": int(st.final),
             "max_eps_rank": int(st.maximum),
             "plateau_levels": [int(v) for v in st.levels],
             "rises_between_plateaus": st.steps,
+            "monotone_fraction": float(st.monotone_fraction),
             "initial_loss": float(d["loss"][0]),
             "final_loss": float(d["loss"][-1]),
             **{k: (float(v) if isinstance(v, float) else v) for k, v in lr.items()},
         }
+    return measures
 
-    low = {k: v <= min(4, widths[k] / 5) for k, v in initial.items()}
-    c1 = Check(
-        "eps-rank starts far below full",
-        "after Xavier initialisation the tanh neuron functions are nearly linear: eps-rank about 2 "
-        "(Sec. 2.2)",
-        "initial eps-rank "
-        + ", ".join(f"{k}: {v}/{widths[k]}" for k, v in initial.items())
-        + " (criterion: <= min(4, n/5) for every network)",
-        all(low.values()),
+
+def _starts_low(d: dict[str, Any]) -> bool:
+    return bool(d["initial_eps_rank"] <= min(4, d["width"] / 5))
+
+
+def _is_stair(d: dict[str, Any]) -> bool:
+    return bool(
+        d["rises_between_plateaus"] >= 2
+        and d["max_eps_rank"] >= d["initial_eps_rank"] + 5
+        and d["monotone_fraction"] >= 0.6
     )
-    is_stair = {
-        k: s.steps >= 2 and s.maximum >= s.initial + 5 and s.monotone_fraction >= 0.6
-        for k, s in stairs.items()
-    }
-    c2 = Check(
-        "eps-rank rises in steps",
-        "the eps-rank grows in a staircase-like pattern during training (Fig. 2)",
-        "; ".join(f"{k}: plateaus {[int(v) for v in s.levels]}" for k, s in stairs.items())
-        + " (criterion per network: >= 2 rises between plateaus lasting >= 2% of training, "
-        ">= 60% of consecutive plateaus going up, and a total rise >= 5; holds if every network "
-        f"shows it: {sum(is_stair.values())}/{len(is_stair)})",
-        all(is_stair.values()),
-    )
-    faster = {
-        k: bool(
-            np.isfinite(r["rate_growing"])
-            and np.isfinite(r["rate_flat"])
-            and r["rate_growing"] > r["rate_flat"]
-        )
-        for k, r in rates.items()
-    }
-    c3 = Check(
-        "loss falls fastest where the eps-rank grows",
-        "the loss decreases rapidly along with a significant growth of the eps-rank; it stagnates "
-        "while the eps-rank does not grow (Sec. 2.2)",
-        "; ".join(
-            f"{k}: {r['rate_growing']:.2e} vs {r['rate_flat']:.2e} decades/step "
-            f"(Spearman {r['spearman']:.2f})"
-            for k, r in rates.items()
-        )
-        + " (mean log10-loss decay rate over windows of 2.5% of the records where the eps-rank "
-        "grows vs where it does not; holds if faster where it grows for every network)",
-        all(faster.values()),
-    )
-    return [c1, c2, c3], measures
+
+
+def _faster_when_growing(d: dict[str, Any]) -> bool:
+    g, f = d["rate_growing"], d["rate_flat"]
+    return bool(np.isfinite(g) and np.isfinite(f) and g > f)
+
+
+def staircase_checks(
+    cfg: StaircaseConfig, data: dict[str, dict[str, np.ndarray]]
+) -> tuple[list[Check], dict[str, Any]]:
+    """The claim table decided on series ``data`` (as :func:`series_by_net` returns): checks, measures."""
+    measures = staircase_measures(cfg, data)
+    return evaluate_claims(StaircaseExperiment.claims, measures, cfg), measures

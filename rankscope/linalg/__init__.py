@@ -2,28 +2,18 @@
 
 ``spectrum``: eigenvalues / singular values in float64 (:class:`Spectrum`). ``measures``: eps-rank
 (papers/000 Def. 2.5), numerical rank (papers/004 eq. (4)), cut-off number and truncated entropy
-(papers/001 Def. 1-2), effective rank, stable rank, condition number. ``matrix_free``: top
-eigenvalues and eps-rank of large symmetric PSD operators without forming them. ``loss_bound``:
-paper 000 Thm 3.2/3.3. ``truncated_svd``: truncated-SVD solves (paper 001). ``pca_dim``: PCA
-dimension of features (paper 004).
+(papers/001 Def. 1-2), effective rank, stable rank, condition number. ``gram``: the mass matrix
+``D^T W D`` of sampled functions (papers/000 eq. 4.1). ``matrix_free``: top eigenvalues and
+eps-rank of large symmetric PSD operators without forming them (``psd_operator``: the operators;
+``block_krylov``: the default kernel). ``reduction`` (Thm 3.2, with ``row_selection`` choosing P)
+and ``loss_bound`` (Thm 3.3): paper 000 Sec. 3. ``truncated_svd``: truncated-SVD solves (paper 001). ``pca_dim``: PCA dimension of
+features (paper 004). ``ginibre``: Lyapunov exponents of Gaussian matrix products (paper 004 eq. 10).
 """
 
-from rankscope.linalg.loss_bound import (
-    SELECTION_METHODS,
-    LossLowerBound,
-    Theorem32Result,
-    dist_to_span,
-    loss_lower_bound,
-    select_rows,
-    theorem32_reduction,
-)
-from rankscope.linalg.matrix_free import (
-    MatrixFreeCount,
-    aslinearoperator_psd,
-    count_above,
-    eps_rank_matrix_free,
-    top_eigenvalues,
-)
+from rankscope.linalg.ginibre import lyapunov_exponents
+from rankscope.linalg.gram import gram_from_features
+from rankscope.linalg.loss_bound import LossLowerBound, dist_to_span, loss_lower_bound
+from rankscope.linalg.matrix_free import MatrixFreeCount, count_above, eps_rank_matrix_free, top_eigenvalues
 from rankscope.linalg.measures import (
     condition_number,
     cutoff_number,
@@ -34,7 +24,38 @@ from rankscope.linalg.measures import (
     truncated_entropy,
 )
 from rankscope.linalg.pca_dim import pca_dimension, pca_spectrum
+from rankscope.linalg.psd_operator import aslinearoperator_psd
+from rankscope.linalg.reduction import Theorem32Result, theorem32_reduction
+from rankscope.linalg.row_selection import SELECTION_METHODS, select_rows
 from rankscope.linalg.spectrum import Spectrum, as_spectrum, eigenspectrum, singular_spectrum
+from rankscope.linalg.structure_measures import (
+    OffDiagonalRanks,
+    eigenvector_sign_changes,
+    extreme_eigenvalues,
+    offdiagonal_ranks,
+)
+from rankscope.linalg.structured import (
+    CGResult,
+    HSSCholesky,
+    HSSPreconditioner,
+    IllConditionedWarning,
+    NestedHSS,
+    NestedHSSPreconditioner,
+    ReluHeavisideSolver1D,
+    ReluMassSolver1D,
+    a_norm,
+    backward_error,
+    basis_change_preconditioner,
+    bisection_order,
+    hat_basis_1d,
+    hss_cholesky,
+    hss_nested,
+    hyperplane_embedding,
+    hyperplane_ordering,
+    jacobi,
+    pcg,
+    relative_residual,
+)
 from rankscope.linalg.truncated_svd import (
     TruncatedSolve,
     TruncationCurve,
@@ -45,26 +66,52 @@ from rankscope.linalg.truncated_svd import (
 
 __all__ = [
     "SELECTION_METHODS",
+    "CGResult",
+    "HSSCholesky",
+    "HSSPreconditioner",
+    "IllConditionedWarning",
     "LossLowerBound",
     "MatrixFreeCount",
+    "NestedHSS",
+    "NestedHSSPreconditioner",
+    "OffDiagonalRanks",
+    "ReluHeavisideSolver1D",
+    "ReluMassSolver1D",
     "Spectrum",
     "Theorem32Result",
     "TruncatedSolve",
     "TruncationCurve",
+    "a_norm",
     "as_spectrum",
     "aslinearoperator_psd",
+    "backward_error",
+    "basis_change_preconditioner",
+    "bisection_order",
     "condition_number",
     "count_above",
     "cutoff_number",
     "dist_to_span",
     "effective_rank",
     "eigenspectrum",
+    "eigenvector_sign_changes",
     "eps_rank",
     "eps_rank_matrix_free",
+    "extreme_eigenvalues",
+    "gram_from_features",
+    "hat_basis_1d",
+    "hss_cholesky",
+    "hss_nested",
+    "hyperplane_embedding",
+    "hyperplane_ordering",
+    "jacobi",
     "loss_lower_bound",
+    "lyapunov_exponents",
     "numerical_rank",
+    "offdiagonal_ranks",
     "pca_dimension",
     "pca_spectrum",
+    "pcg",
+    "relative_residual",
     "select_rows",
     "shared_count",
     "singular_spectrum",

@@ -55,7 +55,7 @@ def _check_ratio(a_ratio: Any) -> float:
 def eps_rank(m: Any, eps: float = 1e-6) -> int:
     """The eps-rank: number of eigenvalues of absolute value strictly above an absolute ``eps``.
 
-    ``r_eps(M) = |{ |lambda(M)| > eps }|`` (papers/000_1f8258be9be41576.txt, Def. 2.5 eq. (2.4)
+    ``r_eps(M) = |{ |lambda(M)| > eps }|`` (paper 000, Def. 2.5 eq. (2.4)
     and the displayed equation before (4.1), where the paper uses ``|lambda|`` and eps = 1e-6).
     The threshold is absolute (not scaled by ``||M||``) and the inequality is strict.
 
@@ -76,7 +76,7 @@ def numerical_rank(w: Any, eps: float | None = None) -> int:
     """Numerical rank: number of singular values at least ``eps`` times the spectral norm.
 
     ``Rank_eps(W) = #{ i <= min(n, d) : sigma_i >= eps * ||W||_2 }``
-    (papers/004_dd906f3dfe4e2018.txt eq. (4)). The default ``eps = eps_float32 * N`` with N the
+    (paper 004 eq. (4)). The default ``eps = eps_float32 * N`` with N the
     number of singular values follows the paper's experiments (Sec. 4: "eps x N"). A zero (or
     empty) matrix has numerical rank 0.
 
@@ -100,7 +100,7 @@ def numerical_rank(w: Any, eps: float | None = None) -> int:
 def cutoff_number(a: Any, a_ratio: float) -> int:
     """Effective cut-off number: singular values at least ``a_ratio`` times the largest one.
 
-    ``e_A(a) = |{ sigma in S : sigma >= a * sigma_max }|`` (papers/001_e0cd3eb19b03667f.txt
+    ``e_A(a) = |{ sigma in S : sigma >= a * sigma_max }|`` (paper 001
     Def. 1, eq. (1)). The paper's prose says "do not exceed"; its formula, used in all its
     experiments as a truncation position, says ``>=``: we follow the formula. The paper allows
     ``0 <= a < 1``; here ``a_ratio`` must be in (0, 1] (a = 0 would count exact zeros, whose
@@ -126,7 +126,7 @@ def truncated_entropy(a: Any, a_ratio: float) -> float:
     """Truncated entropy: spectral entropy of the kept singular values, divided by their count.
 
     ``H_A(a) = -(1/e) sum_{k=1}^{e} p_k log p_k``, ``p_k = sigma_k / sum_{j<=e} sigma_j``,
-    ``e = e_A(a)`` (papers/001_e0cd3eb19b03667f.txt Def. 2, eq. (2); p is normalised by the
+    ``e = e_A(a)`` (paper 001 Def. 2, eq. (2); p is normalised by the
     1-norm of the *truncated* vector ``[sigma_1..sigma_e]``, and ``log`` is the natural log).
     Bounds: ``0 <= H_A(a) <= log(e)/e <= log(3)/3``; H = 0 when e = 1 (and, by convention, for a
     zero or empty matrix, where e = 0).
@@ -155,7 +155,7 @@ def effective_rank(a: Any) -> float:
 
     ``erank(A) = exp(-sum_k p_k log p_k)``, ``p_k = sigma_k / sum_j sigma_j`` over the nonzero
     singular values (Roy & Vetterli, EUSIPCO 2007, Def. 1). Not the eps-rank that
-    papers/000_1f8258be9be41576.txt (Def. 2.5) also calls "effective rank": see ``eps_rank``.
+    paper 000 (Def. 2.5) also calls "effective rank": see ``eps_rank``.
     ``1 <= erank <= rank(A)`` for A != 0; the zero (or empty) matrix gets 0.0.
 
     Args:
@@ -177,7 +177,7 @@ def stable_rank(a: Any) -> float:
     """Stable rank: squared Frobenius norm over squared spectral norm.
 
     ``srank(A) = ||A||_F^2 / ||A||_2^2 = sum_k sigma_k^2 / sigma_max^2`` (a standard companion of
-    the numerical rank of papers/004_dd906f3dfe4e2018.txt eq. (4), insensitive to a threshold);
+    the numerical rank of paper 004 eq. (4), insensitive to a threshold);
     ``1 <= srank <= rank(A)`` for A != 0, and the zero (or empty) matrix gets 0.0.
 
     Args:
@@ -198,7 +198,7 @@ def condition_number(a: Any) -> float:
 
     ``kappa(A) = sigma_max / sigma_min`` with sigma_min the smallest of the min(m, n) singular
     values; ``inf`` when sigma_min == 0 (including the zero matrix). Used to read the
-    conditioning of the truncated systems of papers/001_e0cd3eb19b03667f.txt (Def. 1-2).
+    conditioning of the truncated systems of paper 001 (Def. 1-2).
 
     Args:
         a: (m, n) matrix with min(m, n) >= 1, or a non-empty ``Spectrum``.

@@ -1,6 +1,6 @@
 """PCA dimension of a set of feature vectors with the threshold of paper 004.
 
-papers/004_dd906f3dfe4e2018.txt Sec. 4.3 ("Structural Impetus", Fig. 3): "The dimension is
+paper 004 Sec. 4.3 ("Structural Impetus", Fig. 3): "The dimension is
 determined by the number of PCA eigenvalues larger than 1.19e-7 x N x sigma_max, where N is the number
 of PCA eigenvalues, and sigma_max is the largest PCA eigenvalue" (and Sec. 4.3 "Implicit Impetus":
 intrinsic dimensions of linear feature manifolds "measured by the numerical rank of their covariance

@@ -103,7 +103,7 @@ def eigenspectrum(matrix: Any, *, symmetric_rtol: float | None = None, name: str
     after checking ``max|M - M^T| <= symmetric_rtol * max|M|``; the default tolerance follows the
     input's dtype (``rankscope._checks.default_rtol``: 1e-8 for float64, 1.2e-4 for float32).
     This is the spectrum behind the eps-rank ``r_eps(M) = |{lambda(M) > eps}|`` of the Gram/mass matrix
-    (papers/000_1f8258be9be41576.txt, Def. 2.5 eq. (2.4) and the eq. before (4.1)).
+    (paper 000, Def. 2.5 eq. (2.4) and the eq. before (4.1)).
 
     Args:
         matrix: (n, n) symmetric real matrix; numpy array, torch tensor or nested lists.
@@ -140,8 +140,8 @@ def singular_spectrum(matrix: Any, *, name: str = "matrix") -> Spectrum:
     """Singular values of any real 2-D matrix, in float64, sorted descending.
 
     Computes ``sigma_1 >= ... >= sigma_r >= 0``, ``r = min(m, n)``, with ``scipy.linalg.svdvals``:
-    the spectrum behind the numerical rank (papers/004_dd906f3dfe4e2018.txt eq. (4)), the effective
-    cut-off number and the truncated entropy (papers/001_e0cd3eb19b03667f.txt Def. 1-2, eq. (1)-(2)).
+    the spectrum behind the numerical rank (paper 004 eq. (4)), the effective
+    cut-off number and the truncated entropy (paper 001 Def. 1-2, eq. (1)-(2)).
 
     Args:
         matrix: (m, n) real matrix; numpy array, torch tensor or nested lists.

@@ -1,10 +1,11 @@
-"""Spectral analysis of the ReLU mass and Heaviside matrices (paper 003).
+"""Structure of SPD matrices: extreme eigenvalues, eigenvector frequency, off-diagonal ranks (paper 003).
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, the bullets after "Some interesting matrix
+Paper 003 (the bullets after "Some interesting matrix
 analysis"): A and H are SPD but highly ill conditioned (1D uniform breakpoints: cond(A) grows like
 ``n^4`` -- the converted text's "1/n^4" is a conversion error, a condition number >= 1 cannot shrink
 with n; cond(H) like ``n^2``), low/high frequency modes, and low-rank off-diagonal blocks (exactly in
-1D, numerically in 2D/3D).
+1D, numerically in 2D/3D). Growth exponents of these measures (``cond ~ n^p``) are
+:func:`rankscope.analysis.loglog_slope`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from rankscope._checks import as_matrix, check_positive_int, describe
-from rankscope.analysis import loglog_slope
-from rankscope.relu.solve1d import IllConditionedWarning
+from rankscope.linalg.structured.relu1d_common import IllConditionedWarning
 
 __all__ = [
     "OffDiagonalRanks",
     "eigenvector_sign_changes",
     "extreme_eigenvalues",
-    "loglog_slope",
     "offdiagonal_ranks",
 ]
 

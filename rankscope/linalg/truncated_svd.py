@@ -1,6 +1,6 @@
 """Truncated-SVD least-squares solves and the training error as a function of the truncation position.
 
-Paper 001 (papers/001_e0cd3eb19b03667f.txt, Sec. 3.1, eq. 14-15, Fig. 3) solves the random-feature
+Paper 001 (Sec. 3.1, eq. 14-15, Fig. 3) solves the random-feature
 system ``A a = f`` by a truncated SVD: with ``A = sum_i sigma_i u_i v_i^T`` and a truncation position
 ``P``, ``a_P = sum_{i <= P} v_i (u_i^T f) / sigma_i``. The relative training error
 ``||A a_P - f|| / ||f||`` against ``P`` shows the paper's four stages: equal for AD and FD while

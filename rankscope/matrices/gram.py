@@ -3,6 +3,8 @@
     M_ij = int_Omega phi_i(x) phi_j(x) dx  ~=  sum_k w_k phi_i(x_k) phi_j(x_k),   i.e.  M = D^T W D,
 
 with ``D_ki = phi_i(x_k)`` the neuron functions at the quadrature points and ``W = diag(w)``.
+``gram_from_features`` (the product on given features) lives in ``rankscope.linalg.gram`` and is
+re-exported here.
 """
 
 from __future__ import annotations
@@ -13,39 +15,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from rankscope._checks import as_matrix, as_vector
+from rankscope.linalg.gram import gram_from_features
 from rankscope.nets.features import FeatureReader, LayerSpec, capture, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode, measurement_mode
 
 __all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix"]
-
-
-def gram_from_features(features: Any, weights: Any) -> np.ndarray:
-    """Return ``M = D^T diag(w) D`` in float64 (paper 000 eq. 4.1).
-
-    Args:
-        features: ``D``, shape ``(m, n)``: n functions at m points (numpy or torch).
-        weights: ``w``, shape ``(m,)``, non-negative quadrature weights.
-
-    Returns:
-        The symmetric PSD ``(n, n)`` float64 Gram matrix.
-
-    Example:
-        >>> gram_from_features(np.eye(2), np.array([2.0, 3.0]))
-        array([[2., 0.],
-               [0., 3.]])
-    """
-    d = as_matrix("features", features)
-    w = as_vector("weights", weights)
-    if w.shape[0] != d.shape[0]:
-        raise ValueError(
-            f"weights has {w.shape[0]} entries but features has {d.shape[0]} rows (points); "
-            "expected one weight per point"
-        )
-    if np.any(w < 0):
-        raise ValueError(f"weights must be non-negative; got min {w.min():.3e}")
-    m = d.T @ (w[:, None] * d)
-    return 0.5 * (m + m.T)
 
 
 def _check_quadrature(quadrature: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """Partial Jacobians of every sub-network on an input patch, and their numerical ranks.
 
-Paper 004 (papers/004_dd906f3dfe4e2018.txt) Sec. 3.2, eq. (5): the *partial rank* of the Jacobian of
+Paper 004 Sec. 3.2, eq. (5): the *partial rank* of the Jacobian of
 a sub-network ``F_k = f^k o ... o f^1`` (eq. (2)) is the rank of the ``d_k x K`` sub-matrix of its
 Jacobian made of the columns ``j_1 < ... < j_K`` of an input patch,
 ``Sub(J_{F_k}, j_1..j_K) = (d F_k,i / d x_{j_m})``; by Lemma 2 the drops of partial ranks between

@@ -4,7 +4,7 @@ For a network ``u(x; theta)`` with ``N_p`` parameters, a linear operator ``L``
 (:class:`rankscope.operators.differential.DifferentialOperator`), collocation points ``x_i``
 (``i <= N_c``) and boundary points ``s_j`` (``j <= N_b``), let ``J_u = d(L u(x_i))/d theta``
 (``N_c x N_p``) and ``J_b = d u(s_j)/d theta`` (``N_b x N_p``), ``Theta = [J_u; J_b][J_u; J_b]^T``.
-Paper 002 (papers/002_bb7ccc67e915810c.txt) eq. (14), derived in its Appendix B from the gradient flow
+Paper 002 eq. (14), derived in its Appendix B from the gradient flow
 (11) of the loss (8)::
 
     K = [[K_uu, K_ub], [K_bu, K_bb]] = Theta S,   S = diag(1/N_c, ..., 1/N_c, lam/N_b, ..., lam/N_b)

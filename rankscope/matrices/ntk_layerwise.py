@@ -1,6 +1,6 @@
 """Residual NTK of an MLP layer by layer, without forming the Jacobian J (paper 002 Lemma 3.1 / eq. (14)).
 
-Derivation (papers/002_bb7ccc67e915810c.txt, Lemma 3.1 and its Appendix B proof give ``Theta = J J^T``;
+Derivation (paper 002, Lemma 3.1 and its Appendix B proof give ``Theta = J J^T``;
 the layer structure below is ours). The MLP is ``y_0 = x``, ``z_k = W_k y_(k-1) + b_k``,
 ``y_k = sigma(z_k)`` (k = 1..L) and ``u = z_(L+1) = beta . y_L (+ c)`` (the head is a layer with the
 identity activation). For one point, with ``g_k = du/dz_k`` (back-propagated: ``g_(L+1) = 1``,

@@ -1,6 +1,6 @@
 """Input patches: the coordinates ``j_1 < ... < j_K`` of a partial Jacobian (paper 004 eq. (5)).
 
-The paper takes "the central 16 x 16 x 3 image patch" (papers/004_dd906f3dfe4e2018.txt Sec. 4.3): a
+The paper takes "the central 16 x 16 x 3 image patch" (paper 004 Sec. 4.3): a
 rectangle of rows x columns on the last two axes of the input, over every leading (channel) axis.
 :class:`Patch` says that; :func:`patch_indices` turns any patch description into the sorted flat
 indices into ``x.reshape(-1)``.

@@ -1,6 +1,6 @@
 """Random-feature system matrices of a linear differential operator, by AD and by finite differences.
 
-The random feature model (papers/001_e0cd3eb19b03667f.txt eq. 3, Sec. 2.1) is
+The random feature model (paper 001 eq. 3, Sec. 2.1) is
 ``phi(x; a) = sum_j a_j sigma(w_j . x + b_j)`` with fixed ``w_j ~ U([-R, R]^d)``, ``b_j ~ U([-R, R])``
 (``R = 1`` in appendix B.1). For an operator ``L = sum_t c_t D^{alpha_t}`` the PINN residual is
 ``A a - f`` with

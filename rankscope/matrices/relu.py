@@ -1,21 +1,17 @@
 """Mass, Heaviside and layer Gauss-Newton matrices of a shallow ReLU network (paper 003, SgGN notes).
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, the display after "may be related to the
+Paper 003 (the display after "may be related to the
 following matrix forms")::
 
     A_ij = <relu(w_i . x + b_i), relu(w_j . x + b_j)>,    H_ij = <h(w_i . x + b_i), h(w_j . x + b_j)>,
 
 with ``<f, g> = int_Omega f g dx`` (the abstract's ``J`` carries a 1/2 that only rescales the
-normal equations; we use the plain L2 product). The SgGN notes (/work/shared/papers/sggn-notes.md,
+normal equations; we use the plain L2 product). The SgGN notes (papers/sggn-notes.md,
 "Nonlinear step") define the layer Gauss-Newton matrix ``Hhat_ij = <h_i h_j xhat xhat^T>``,
 ``xhat = (x, 1)``, as ``(d+1) x (d+1)`` blocks; row ``i (d+1) + k`` is neuron ``i``, component
 ``k`` of ``xhat``.
 
-1D (``Interval`` or ``(low, high)``): exact closed forms. On its active set a neuron is the linear
-function ``p_i(x) = w_i x + b_i``; the product of two neurons is integrated exactly over the
-intersection ``[lo, hi]`` of their active sets in shifted form
-``int_0^l (P_i + w_i y)(P_j + w_j y) dy = P_i P_j l + (P_i w_j + P_j w_i) l^2/2 + w_i w_j l^3/3``
-with ``P_i = p_i(lo) = w_i (lo - t_i)`` (no cancellation when ``lo = t_i``).
+1D (``Interval`` or ``(low, high)``): exact closed forms (:mod:`rankscope.matrices.relu_1d`).
 
 2D/3D (``Box``): quadrature. The default rule is the composite 2-point Gauss-Legendre product rule
 with ``panels`` cells per axis (:func:`rankscope.sampling.gauss_legendre`). The integrands have
@@ -28,7 +24,6 @@ by a hyperplane integrates with error ``O(h^{d+1})`` for a kink and ``O(h^d)`` f
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +31,17 @@ from typing import Any
 import numpy as np
 
 from rankscope._checks import check_choice, check_positive_int, describe
-from rankscope.relu.neurons import ShallowReLU, _indices_text
-from rankscope.sampling.domains import Box, as_box
-from rankscope.sampling.quadrature import Quadrature, gauss_legendre
+from rankscope.matrices.relu_1d import (
+    _box_for,
+    _check_net,
+    _moments_1d,
+    active_intervals_1d,
+    neuron_report_1d,
+)
+from rankscope.nets.shallow_relu import ShallowReLU, random_neurons
+from rankscope.sampling.domains import Box
+from rankscope.sampling.gauss import gauss_legendre
+from rankscope.sampling.quadrature import Quadrature
 
 __all__ = [
     "DEFAULT_PANELS",
@@ -47,6 +50,7 @@ __all__ = [
     "heaviside_matrix",
     "layer_gauss_newton",
     "load_vector",
+    "mass_2d",
     "mass_matrix",
     "neuron_report_1d",
     "quadrature_error",
@@ -56,111 +60,6 @@ DEFAULT_PANELS: dict[int, int] = {1: 256, 2: 96, 3: 20}
 """Default number of Gauss-Legendre panels per axis (2 nodes each) for quadrature in dimension d."""
 
 KINDS: tuple[str, ...] = ("mass", "heaviside", "layer_gauss_newton")
-
-
-def _check_net(net: Any) -> ShallowReLU:
-    if not isinstance(net, ShallowReLU):
-        raise TypeError(f"net must be a ShallowReLU; got {describe(net)}")
-    return net
-
-
-def _box_for(net: ShallowReLU, domain: Any) -> Box:
-    box = as_box(domain)
-    if box.dim != net.dim:
-        raise ValueError(
-            f"domain must have the network's dimension {net.dim}; got a {box.dim}-D domain {box}"
-        )
-    return box
-
-
-def active_intervals_1d(net: ShallowReLU, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
-    """1D: the interval ``[lo_i, hi_i]`` of ``[low, high]`` where ``w_i x + b_i > 0`` (empty: lo = hi).
-
-    Returns:
-        (lo, hi), each (n,) float64, ``low <= lo_i <= hi_i <= high``.
-    """
-    w = net.weights[:, 0]
-    b = net.biases
-    t = net.breakpoints()
-    lo = np.full(net.n, low)
-    hi = np.full(net.n, high)
-    pos, neg, zero = w > 0, w < 0, w == 0
-    lo[pos] = np.clip(t[pos], low, high)
-    hi[neg] = np.clip(t[neg], low, high)
-    dead0 = zero & (b <= 0)
-    lo[dead0] = high
-    return lo, hi
-
-
-def neuron_report_1d(
-    net: ShallowReLU, domain: Any, *, warn: bool = True, rtol: float = 1e-12
-) -> dict[str, np.ndarray]:
-    """Diagnose 1D neurons that make A or H singular or degenerate, warning about each kind.
-
-    Kinds: ``zero_weight`` (w = 0: the constant relu(b)), ``dead`` (zero on the whole domain),
-    ``linear`` (breakpoint at or outside the domain and active everywhere: no kink inside),
-    ``coincident`` (breakpoint and sign equal to an earlier neuron's within ``rtol * (high - low)``:
-    A and H are singular).
-
-    Returns:
-        dict kind -> indices (int arrays). Example: ``neuron_report_1d(net, (0, 1))["dead"]``.
-    """
-    box = _box_for(_check_net(net), domain)
-    low, high = box.lows[0], box.highs[0]
-    lo, hi = active_intervals_1d(net, low, high)
-    w = net.weights[:, 0]
-    t = net.breakpoints()
-    report = {
-        "zero_weight": net.zero_weight_neurons(),
-        "dead": np.flatnonzero(hi - lo <= 0),
-        "linear": np.flatnonzero((w != 0) & ((t <= low) | (t >= high)) & (hi - lo > 0)),
-    }
-    live = np.flatnonzero((w != 0) & (hi - lo > 0))
-    key = np.sign(w[live])
-    order = np.lexsort((t[live], key))
-    ts, ks = t[live][order], key[order]
-    close = (np.diff(ts) <= rtol * (high - low)) & (ks[1:] == ks[:-1])
-    report["coincident"] = np.sort(live[order][1:][close])
-    if warn:
-        msgs = {
-            "zero_weight": "have weight w = 0: each is the constant relu(b) on the domain",
-            "dead": "are zero on the whole domain (A and H get zero rows: singular)",
-            "linear": "have breakpoints at or outside the domain: each is linear on it (no kink inside)",
-            "coincident": "have the same breakpoint and sign as another neuron (A and H are singular)",
-        }
-        for kind, idx in report.items():
-            if idx.size:
-                warnings.warn(f"neurons {_indices_text(idx)} {msgs[kind]}", RuntimeWarning, stacklevel=3)
-    return report
-
-
-def _moments_1d(net: ShallowReLU, low: float, high: float, kind: str) -> np.ndarray:
-    """Exact 1D Gram matrices (n, n) or (2n, 2n) by closed forms on active-set intersections."""
-    w = net.weights[:, 0]
-    b = net.biases
-    lo, hi = active_intervals_1d(net, low, high)
-    a = np.maximum(lo[:, None], lo[None, :])
-    ell = np.maximum(np.minimum(hi[:, None], hi[None, :]) - a, 0.0)
-    if kind == "heaviside":
-        return ell
-    if kind == "layer_gauss_newton":
-        # int over [a, a + ell] of [x^2, x; x, 1].
-        m0 = ell
-        m1 = ell * a + ell**2 / 2
-        m2 = ell * a**2 + a * ell**2 + ell**3 / 3
-        n = net.n
-        out = np.empty((2 * n, 2 * n))
-        out[0::2, 0::2] = m2
-        out[0::2, 1::2] = m1
-        out[1::2, 0::2] = m1
-        out[1::2, 1::2] = m0
-        return out
-    t = net.breakpoints()
-    with np.errstate(invalid="ignore"):
-        p = np.where(w[None, :] != 0, w[None, :] * (a - t[None, :]), b[None, :])  # P_j = p_j(a)
-    pi, pj = p.T, p
-    wi, wj = w[:, None], w[None, :]
-    return pi * pj * ell + (pi * wj + pj * wi) * ell**2 / 2 + wi * wj * ell**3 / 3
 
 
 def _default_rule(box: Box) -> Quadrature:
@@ -200,7 +99,7 @@ def mass_matrix(net: ShallowReLU, domain: Any, *, quadrature: Quadrature | None 
     2D/3D: the ``quadrature`` rule, default composite Gauss-Legendre (error O(h^2), see module doc).
 
     Example:
-        >>> from rankscope.relu.neurons import uniform_breakpoints_1d
+        >>> from rankscope.nets import uniform_breakpoints_1d
         >>> round(float(mass_matrix(uniform_breakpoints_1d(1), (0.0, 1.0))[0, 0]), 15)  # int (x - 1/2)_+^2
         0.041666666666667
     """
@@ -313,3 +212,21 @@ def quadrature_error(
     order = float(np.log2(d1 / d2)) if d2 > 0 and d1 > 0 else float("inf")
     err = d2 / max(float(np.linalg.norm(mats[2])), np.finfo(float).tiny)
     return QuadratureError(mats[2], err, order, (p, 2 * p, 4 * p))
+
+
+def mass_2d(n: int, points_per_axis: int, seed: int) -> tuple[np.ndarray, ShallowReLU]:
+    """The mass matrix ``A_ij = <relu(w_i . x + b_i), relu(w_j . x + b_j)>`` of paper 003 (the display
+    after "may be related to the following matrix forms") for ``random_neurons(n, 2, seed)`` on
+    ``[0, 1]^2``, by the tensor Gauss-Legendre rule of ``points_per_axis`` nodes per axis (one panel).
+
+    The 2D test matrix of paper 003's solver experiments: with about ``4 n`` nodes in all the rule
+    resolves every neuron and ``A`` is SPD. Returns ``(A, net)``.
+
+    Example:
+        >>> a, net = mass_2d(8, 6, seed=0)
+        >>> a.shape, net.n, bool(np.allclose(a, a.T))
+        ((8, 8), 8, True)
+    """
+    net = random_neurons(n, 2, seed=seed)
+    quad = gauss_legendre(Box.cube(0.0, 1.0, 2), points_per_axis)
+    return mass_matrix(net, Box.cube(0.0, 1.0, 2), quadrature=quad), net

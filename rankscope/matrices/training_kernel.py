@@ -1,6 +1,6 @@
 """The gradient-descent training kernel ``G`` of a PINN residual, by AD or by finite differences.
 
-Paper 001 (papers/001_e0cd3eb19b03667f.txt, Sec. 3.2, eq. 16-19): for the residual vector
+Paper 001 (Sec. 3.2, eq. 16-19): for the residual vector
 ``r(theta) = L_kappa phi(x; theta) - f(x)`` (``kappa`` = AD or FD) of a two-layer network
 ``phi(x; theta) = sum_j a_j sigma(w_j . x + b_j)``, gradient flow on ``L_F = ||r||^2`` gives
 ``dL_F/dt = -2 r^T G_kappa r`` with
@@ -16,13 +16,14 @@ B.4.3). Networks train in float32 as the paper's do (appendix B.1); spectra are 
 
 Parameters of a two-layer network are a dict ``{"a": (..., M), "w": (..., M, d), "b": (..., M)}``;
 leading dimensions are independent runs (seeds) trained side by side. :func:`model_residual` and
-:func:`model_jacobian` do the same for any ``nn.Module`` through ``rankscope.operators``.
+:func:`model_jacobian` do the same for any ``nn.Module`` through ``rankscope.operators``. The
+residual's data, :class:`PinnSpec`, is a problem description and lives in ``rankscope.problems.pinn``
+(re-exported here).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -36,6 +37,7 @@ from rankscope.matrices.random_features import activation_derivative, ad_matrix
 from rankscope.nets.modes import MeasureMode, measurement_mode
 from rankscope.operators.autodiff import derivative
 from rankscope.operators.stencils import DiffOperator, apply_stencil, stencil_for
+from rankscope.problems.pinn import PinnSpec
 
 __all__ = [
     "PinnSpec",
@@ -51,54 +53,6 @@ __all__ = [
 ]
 
 Params = dict[str, torch.Tensor]
-
-
-@dataclass(frozen=True)
-class PinnSpec:
-    """Everything a PINN residual needs besides the parameters (build it with
-    ``rankscope.problems.adfd.AdFdProblem.pinn_spec``).
-
-    Attributes:
-        operator: the differential operator ``L``.
-        method: ``"ad"`` (exact derivatives) or ``"fd"`` (stencil on the grid).
-        points: (N, d) interior collocation points (the FD grid, C-ordered).
-        grid_shape: grid shape with ``prod = N``.
-        h: grid spacing.
-        ext_points: (N_ext, d) grid with the stencil's ghost layers (used by ``"fd"``).
-        forcing: (N,) ``f`` at ``points``.
-        boundary_points: (Nb, d) boundary points ``y_i``.
-        boundary_operators: operators ``B`` with ``B u = 0`` on the boundary (``u``; ``u, u_x`` for
-            the clamped biharmonic problem), applied exactly (as (B.4.3) writes ``phi_x``).
-        bc_weight: ``lambda`` of eq. (5) / (B.2.2).
-        activation: the network's activation (``"sin"`` in the paper).
-    """
-
-    operator: DiffOperator
-    method: str
-    points: torch.Tensor
-    grid_shape: tuple[int, ...]
-    h: float
-    ext_points: torch.Tensor
-    forcing: torch.Tensor
-    boundary_points: torch.Tensor
-    boundary_operators: tuple[DiffOperator, ...]
-    bc_weight: float
-    activation: str = "sin"
-
-    def __post_init__(self) -> None:
-        check_choice("method", self.method, ("ad", "fd"))
-        if self.points.ndim != 2 or self.points.shape[1] != self.operator.dim:
-            raise ValueError(f"points must be (N, {self.operator.dim}); got {describe(self.points)}")
-        if int(np.prod(self.grid_shape)) != self.points.shape[0]:
-            raise ValueError(f"grid_shape {self.grid_shape} does not hold the {self.points.shape[0]} points")
-        if self.forcing.shape != self.points.shape[:1]:
-            raise ValueError(f"forcing must be ({self.points.shape[0]},); got {describe(self.forcing)}")
-        if self.method == "fd":
-            stencil_for(self.operator)  # raises listing the supported operators
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return self.points.dtype
 
 
 def init_two_layer(

@@ -10,13 +10,20 @@ from rankscope.nets.minilm import (
     load_minilm,
     minilm_status,
 )
-from rankscope.nets.mlp import MLP, HiddenLayer, ResidualMLP, build_mlp
+from rankscope.nets.mlp import MLP, BottleneckMLP, HiddenLayer, ResidualMLP, build_mlp, normal_mlp
 from rankscope.nets.modes import MeasureMode, measurement_mode, preserved_rng
+from rankscope.nets.patch_nets import MLPMixer, ViT
 from rankscope.nets.random_features import SOLVERS as RF_SOLVERS
 from rankscope.nets.random_features import RandomFeatureModel, grid_partition
+from rankscope.nets.resnet import ResNet, resnet18
+from rankscope.nets.shallow_relu import (
+    ShallowReLU,
+    random_breakpoints_1d,
+    random_neurons,
+    uniform_breakpoints_1d,
+)
 from rankscope.nets.tracing import TracingFallbackWarning
 from rankscope.nets.udi import UniformDensity, sample_uniform_density, uniform_density
-from rankscope.nets.vision import MLPMixer, ResNet, ViT, resnet18
 
 __all__ = [
     "ACTIVATIONS",
@@ -24,6 +31,7 @@ __all__ = [
     "MINILM_INSTALL",
     "MLP",
     "RF_SOLVERS",
+    "BottleneckMLP",
     "FeatureReader",
     "HiddenLayer",
     "LayerRef",
@@ -34,6 +42,7 @@ __all__ = [
     "RandomFeatureModel",
     "ResNet",
     "ResidualMLP",
+    "ShallowReLU",
     "TracingFallbackWarning",
     "UniformDensity",
     "ViT",
@@ -47,9 +56,13 @@ __all__ = [
     "load_minilm",
     "measurement_mode",
     "minilm_status",
+    "normal_mlp",
     "preserved_rng",
+    "random_breakpoints_1d",
+    "random_neurons",
     "resnet18",
     "resolve_layers",
     "sample_uniform_density",
+    "uniform_breakpoints_1d",
     "uniform_density",
 ]

@@ -5,6 +5,9 @@
   writes for Xavier in Sec. 2.2 (``w_j, b_j ~ U(-1/sqrt(n), 1/sqrt(n))``; PyTorch's default scale).
 - ``deterministic``: paper 000 eq. (4.2)-(4.3), first layer ``(w_0)_j = n/2``, ``(b_0)_j = n/2 - j``
   for a 1-D input, i.e. ``tanh(n/2 (x - x_j))`` with centres on a uniform grid; other layers Xavier.
+
+The vision networks of paper 004 (:mod:`rankscope.nets.resnet`, :mod:`rankscope.nets.patch_nets`)
+have their own scheme, :func:`vision_init` (convolutions, norms and embeddings too).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from torch import nn
 
 from rankscope._checks import check_choice
 
-__all__ = ["INITIALISERS", "deterministic_1d", "initialise"]
+__all__ = ["INITIALISERS", "deterministic_1d", "initialise", "vision_init"]
 
 
 def _linears(model: nn.Module) -> list[nn.Linear]:
@@ -83,3 +86,29 @@ def deterministic_1d(model: nn.Module) -> nn.Module:
         if first.bias is not None:
             first.bias.copy_(n / 2.0 - torch.arange(1, n + 1, dtype=first.bias.dtype))
     return model
+
+
+def vision_init(model: nn.Module, seed: int) -> None:
+    """Kaiming-normal convolutions (fan-out, ReLU gain), ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` linears
+    with zero biases, normal(0, 0.02) class tokens and position embeddings, unit/zero norm affines; all
+    drawn from one private generator seeded by ``seed``."""
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_out = m.out_channels * m.kernel_size[0] * m.kernel_size[1] // m.groups
+                m.weight.normal_(0.0, math.sqrt(2.0 / fan_out), generator=gen)
+                if m.bias is not None:
+                    m.bias.zero_()
+            elif isinstance(m, nn.Linear):
+                bound = 1.0 / math.sqrt(m.in_features)
+                m.weight.uniform_(-bound, bound, generator=gen)
+                if m.bias is not None:
+                    m.bias.zero_()
+            elif isinstance(m, (nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)):
+                if m.weight is not None:
+                    m.weight.fill_(1.0)
+                    m.bias.zero_()
+        for name, p in model.named_parameters():
+            if name.endswith(("cls_token", "pos_embed")):
+                p.normal_(0.0, 0.02, generator=gen)

@@ -1,6 +1,7 @@
-"""Fully connected networks of paper 000: the MLP (eq. 1.1) and the residual MLP (eq. 4.6).
+"""Fully connected networks of paper 000: the MLP (eq. 1.1), the residual MLP (eq. 4.6) and the MLP
+behind a 10-neuron bottleneck of Example 2.7; and paper 002's standard-normal MLP (Fig. 2(a)).
 
-Both expose ``hidden_layer_names()``: the ordered names of the modules whose outputs are the neuron
+All expose ``hidden_layer_names()``: the ordered names of the modules whose outputs are the neuron
 functions of each hidden layer, so ``rankscope.nets.features`` can find "all" or "last" layers.
 """
 
@@ -11,8 +12,9 @@ from torch import nn
 
 from rankscope._checks import check_choice, check_positive_int
 from rankscope.nets.activations import activation
+from rankscope.nets.init import initialise
 
-__all__ = ["MLP", "HiddenLayer", "ResidualMLP"]
+__all__ = ["MLP", "BottleneckMLP", "HiddenLayer", "ResidualMLP", "build_mlp", "normal_mlp"]
 
 
 class HiddenLayer(nn.Module):
@@ -79,8 +81,6 @@ class MLP(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.head = nn.Linear(width, out_dim, bias=out_bias)
         self.act_name = act
-        from rankscope.nets.init import initialise
-
         initialise(self, init, seed=seed)
 
     def hidden_layer_names(self) -> list[str]:
@@ -108,6 +108,71 @@ class ResidualMLP(MLP):
     """
 
     residual = True
+
+
+class BottleneckMLP(nn.Module):
+    """An MLP of eq. (1.1) behind a narrow first layer, paper 000 Example 2.7 (Fig. 5).
+
+    ``x -> z = sigma(W_z x + b_z)`` (``bottleneck`` neurons), then ``depth`` hidden layers of
+    ``width`` neurons on z and the output ``beta^T y_L`` (no bias, eq. 1.1). The paper adds the
+    10-neuron layer so that its outputs ``z_k`` serve as the sampling points of the Gram integral of
+    the last layer's neurons in a high-dimensional problem (handwritten digits).
+
+    The hidden layers are ``["bottleneck", "layers.0", ..., "layers.{L-1}"]``; the last one's neurons
+    are the functions of the Gram matrix.
+
+    Example:
+        >>> net = BottleneckMLP(64, 10, 8, 2, 10, seed=0)
+        >>> net.hidden_layer_names(), net(torch.zeros(3, 64)).shape
+        (['bottleneck', 'layers.0', 'layers.1'], torch.Size([3, 10]))
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        bottleneck: int,
+        width: int,
+        depth: int,
+        out_dim: int,
+        act: str = "tanh",
+        *,
+        init: str = "uniform_fan_in",
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.bottleneck = HiddenLayer(in_dim, bottleneck, act)
+        self.layers = nn.ModuleList(
+            [HiddenLayer(bottleneck if k == 0 else width, width, act) for k in range(depth)]
+        )
+        self.head = nn.Linear(width, out_dim, bias=False)
+        initialise(self, init, seed=seed)
+
+    def hidden_layer_names(self) -> list[str]:
+        return ["bottleneck"] + [f"layers.{k}" for k in range(len(self.layers))]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bottleneck(x)
+        for layer in self.layers:
+            y = layer(y)
+        return self.head(y)
+
+
+def normal_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> MLP:
+    """An MLP ``1 -> width^depth -> 1`` with output bias and every weight and bias drawn ``N(0, 1)``
+    (paper 002 Sec. 4.1, Fig. 2(a): "initialized from the normal distribution with mean zero and unit
+    variance"), seeded by a private generator; the global RNG is untouched.
+
+    Example:
+        >>> net = normal_mlp(4, 2, seed=0)
+        >>> [tuple(p.shape) for p in net.parameters()]
+        [(4, 1), (4,), (4, 4), (4,), (1, 4), (1,)]
+    """
+    net = MLP(1, width, depth, act=activation, seed=seed, out_bias=True)
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.normal_(0.0, 1.0, generator=gen)
+    return net
 
 
 def build_mlp(kind: str, **kwargs: object) -> MLP:

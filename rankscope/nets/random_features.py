@@ -1,6 +1,6 @@
 """Random-feature models with a partition of unity (RFM) and without one (ELM), paper 000 Sec. 4.2.
 
-Paper 000 (papers/000_1f8258be9be41576.txt, Sec. 4.2 "Partial of Unity", Example 4.3) writes the
+Paper 000 (Sec. 4.2 "Partial of Unity", Example 4.3) writes the
 random feature method (RFM, its ref. [2], Chen, E and Luo) as
 
     u_R(x) = sum_{i=1}^{P} psi_i(x) sum_{j=1}^{J} u_ij phi_ij(x),     psi_i = 1_{Omega_i},
@@ -32,6 +32,7 @@ import torch
 
 from rankscope._checks import _to_numpy, as_matrix, check_positive_int, describe
 from rankscope.linalg import eps_rank as _eps_rank
+from rankscope.linalg.gram import gram_from_features
 from rankscope.nets.activations import ACTIVATIONS
 from rankscope.nets.activations import activation as _activation
 from rankscope.sampling.domains import Box, Domain, as_box
@@ -317,8 +318,6 @@ class RandomFeatureModel:
         panels follow the subdomains (``gauss_legendre(domain, n, panels=...)``) integrates each
         block without crossing a jump of ``psi_i``.
         """
-        from rankscope.matrices.gram import gram_from_features  # here: matrices imports nets
-
         points = getattr(quadrature, "points", None)
         weights = getattr(quadrature, "weights", None)
         if points is None or weights is None:

@@ -1,10 +1,11 @@
 """Shallow ReLU networks ``v(x) = sum_i c_i relu(w_i . x + b_i)`` and standard neuron layouts.
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, the displayed equation for ``v``) and the
-SgGN notes (/work/shared/papers/sggn-notes.md, "Problem"). A 1D neuron with ``w != 0`` is
+Paper 003 (the displayed equation for ``v``) and the
+SgGN notes (papers/sggn-notes.md, "Problem"). A 1D neuron with ``w != 0`` is
 ``|w| relu(sign(w) (x - t))`` with breakpoint ``t = -b / w``; a neuron with ``w = 0`` is the constant
 ``relu(b)``. This module only describes the neurons; the matrices are in
-:mod:`rankscope.relu.matrices` and the 1D solvers in :mod:`rankscope.relu.solve1d`.
+:mod:`rankscope.matrices.relu` and the 1D solvers in :mod:`rankscope.linalg.structured` (which read
+a ``ShallowReLU`` structurally, through its ``weights`` and ``biases``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from rankscope._checks import _to_numpy, check_choice, check_positive_int, describe
+from rankscope.linalg.structured._inputs import indices_text
 from rankscope.sampling.domains import Box, Interval, as_box
 
 __all__ = [
@@ -28,12 +30,6 @@ __all__ = [
 SIGNS: tuple[str, ...] = ("same", "negative", "mixed")
 """Sign layouts for 1D neurons: all ``w = +1``, all ``w = -1``, or mixed (alternating for uniform
 breakpoints, random for random breakpoints)."""
-
-
-def _indices_text(idx: np.ndarray, limit: int = 10) -> str:
-    items = [int(i) for i in idx[:limit]]
-    more = f" ... ({len(idx)} in all)" if len(idx) > limit else ""
-    return f"{items}{more}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,10 +68,10 @@ class ShallowReLU:
             raise ValueError(f"biases must have shape ({n},) to match weights {w.shape}; got {describe(b)}")
         bad = np.flatnonzero(~np.all(np.isfinite(w), axis=1))
         if bad.size:
-            raise ValueError(f"weights must be finite; neurons {_indices_text(bad)} have NaN or Inf weights")
+            raise ValueError(f"weights must be finite; neurons {indices_text(bad)} have NaN or Inf weights")
         bad = np.flatnonzero(~np.isfinite(b))
         if bad.size:
-            raise ValueError(f"biases must be finite; neurons {_indices_text(bad)} have NaN or Inf biases")
+            raise ValueError(f"biases must be finite; neurons {indices_text(bad)} have NaN or Inf biases")
         for name, arr in (("weights", w), ("biases", b)):
             out = np.array(arr, dtype=np.float64, copy=True)
             out.setflags(write=False)
@@ -87,7 +83,7 @@ class ShallowReLU:
             bad = np.flatnonzero(~np.isfinite(c))
             if bad.size:
                 raise ValueError(
-                    f"coefficients must be finite; neurons {_indices_text(bad)} have NaN or Inf coefficients"
+                    f"coefficients must be finite; neurons {indices_text(bad)} have NaN or Inf coefficients"
                 )
             c = np.array(c, dtype=np.float64, copy=True)
             c.setflags(write=False)

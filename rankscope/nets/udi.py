@@ -1,6 +1,6 @@
 """Uniform-density initialisation (UDI) of the first layer, paper 000 eq. (4.5).
 
-Paper 000 (papers/000_1f8258be9be41576.txt, Sec. 4.1, Example 4.2, eq. 4.5) re-parameterises each
+Paper 000 (Sec. 4.1, Example 4.2, eq. 4.5) re-parameterises each
 neuron of the first hidden layer as
 
     sigma(w_j^T x + (b_0)_j) = sigma(gamma_j (a_j^T x + r_j)),   ||a_j|| = 1,  gamma_j >= 0,

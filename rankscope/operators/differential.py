@@ -1,6 +1,6 @@
 """Linear differential operators with variable coefficients, ``L u = sum_k c_k(x) D^alpha_k u``.
 
-The residual ``r_pde(x) = L u(x; theta) - f(x)`` of a PINN (paper 002, papers/002_bb7ccc67e915810c.txt,
+The residual ``r_pde(x) = L u(x; theta) - f(x)`` of a PINN (paper 002, paper 002,
 eq. (9)) is built from such an operator; its empirical NTK (Lemma 3.1, eq. (14)) is in
 ``rankscope.matrices.ntk``. Coefficients are functions of ``x`` only (never of the network parameters),
 so they multiply rows of the residual Jacobian. Derivatives have total order <= 2 (enough for the

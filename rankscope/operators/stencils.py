@@ -1,6 +1,6 @@
 """Finite-difference stencils of linear differential operators, as sparse matrices and as slicing kernels.
 
-Paper 001 (papers/001_e0cd3eb19b03667f.txt) compares derivatives by automatic differentiation (AD)
+Paper 001 compares derivatives by automatic differentiation (AD)
 with finite differences (FD) on a uniform grid. This module holds
 
 * :class:`DiffOperator` -- a constant-coefficient linear operator ``L u = sum_t c_t D^{alpha_t} u``
@@ -337,8 +337,8 @@ def apply_stencil(stencil: Stencil | DiffOperator | str, values: Any, h: float) 
     boundary="ghost") @ values.reshape(-1)`` and is differentiable for tensors.
 
     Example:
-        >>> apply_stencil("uxx", np.array([0.0, 1.0, 4.0, 9.0]), 1.0).tolist()
-        [2.0, 2.0]
+        >>> apply_stencil("uxx", np.array([0.0, 1.0, 4.0, 9.0, 16.0]), 1.0).tolist()
+        [2.0, 2.0, 2.0]
     """
     st = stencil if isinstance(stencil, Stencil) else stencil_for(stencil)
     d, r = st.dim, st.radius

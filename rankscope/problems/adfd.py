@@ -1,6 +1,6 @@
 """The problems of paper 001 (AD vs FD) as data: domain, operator, forcing, exact solution, BCs.
 
-papers/001_e0cd3eb19b03667f.txt, Sec. 3-4 and appendix B:
+paper 001, Sec. 3-4 and appendix B:
 
 * ``poisson1d`` (B.2.1): ``u_xx = f`` on ``[-1, 1]``, ``u(+-1) = 0``, ``f = -pi^2 sin(pi x)``,
   ``u = sin(pi x)``; ``lambda = 1``.
@@ -29,7 +29,6 @@ import numpy as np
 import torch
 
 from rankscope._checks import check_choice, check_positive_int
-from rankscope.matrices.training_kernel import PinnSpec
 from rankscope.operators.stencils import (
     DiffOperator,
     FDGrid,
@@ -37,6 +36,7 @@ from rankscope.operators.stencils import (
     fd_grid,
     stencil_for,
 )
+from rankscope.problems.pinn import PinnSpec
 from rankscope.sampling import Box, Interval, boundary
 
 __all__ = ["PROBLEMS", "AdFdProblem", "adfd_problem", "biharmonic_coefficients"]

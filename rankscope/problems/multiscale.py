@@ -1,7 +1,7 @@
 """Paper 002's one-dimensional boundary value problems as data: multiscale elliptic, two-scale, Fourier.
 
 All problems live on ``(-pi, pi)`` with homogeneous Dirichlet data (the paper's choice throughout) and
-are solved by the PINN loss (8) of paper 002 (``002_bb7ccc67e915810c.txt``)::
+are solved by the PINN loss (8) of paper 002::
 
     L(theta) = 1/N_c sum_i 1/2 |L u(x_i) - f(x_i)|^2 + lam/N_b sum_i 1/2 |u(s_i) - g(s_i)|^2
 

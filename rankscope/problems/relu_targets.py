@@ -1,6 +1,6 @@
 """Target functions for shallow-ReLU least-squares fitting (SgGN notes, "What to show").
 
-The SgGN claim (``/work/shared/papers/sggn-notes.md``; paper 003 ref. [1]) is about functions with
+The SgGN claim (``papers/sggn-notes.md``; paper 003 ref. [1]) is about functions with
 discontinuities or sharp transition layers. This module gives four such test functions, each a frozen
 :class:`Target` carrying its domain and the 1D points where it is non-smooth, so that a quadrature can
 be split there (the loss and its gradient must be accurate at the discontinuity):

@@ -1,17 +1,45 @@
-"""Shallow ReLU networks as matrices (paper 003 and the SgGN notes): mass and Gauss-Newton matrices,
-their analysis, fast structured solvers and structure-guided Gauss-Newton training."""
+"""Shallow ReLU networks as matrices (paper 003 and the SgGN notes): the public face of code that lives
+in the library's layers. Every name is re-exported from its home:
 
-from rankscope.relu.analysis import (
+* networks — :mod:`rankscope.nets.shallow_relu` (``ShallowReLU`` and the neuron layouts);
+* targets — :mod:`rankscope.problems.relu_targets`;
+* mass, Heaviside and layer Gauss-Newton matrices — :mod:`rankscope.matrices.relu`;
+* structured solvers (PCG, HSS, orderings, the O(n) 1D solvers, backward error) —
+  :mod:`rankscope.linalg.structured`;
+* spectral structure measures — :mod:`rankscope.linalg.structure_measures`; growth exponents —
+  :func:`rankscope.analysis.loglog_slope`;
+* quadrature rules that follow the neurons — :mod:`rankscope.sampling.adaptive`;
+* structure-guided Gauss-Newton training — :mod:`rankscope.train.sggn` and :mod:`rankscope.train.sggn_step`.
+"""
+
+from rankscope.analysis import loglog_slope
+from rankscope.linalg.structure_measures import (
     OffDiagonalRanks,
     eigenvector_sign_changes,
     extreme_eigenvalues,
-    loglog_slope,
     offdiagonal_ranks,
 )
-from rankscope.relu.cg import CGResult, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
-from rankscope.relu.hss import HSSCholesky, HSSPreconditioner, hss_cholesky
-from rankscope.relu.hss_nested import NestedHSS, NestedHSSPreconditioner, hss_nested
-from rankscope.relu.matrices import (
+from rankscope.linalg.structured import (
+    CGResult,
+    HSSCholesky,
+    HSSPreconditioner,
+    IllConditionedWarning,
+    NestedHSS,
+    NestedHSSPreconditioner,
+    ReluHeavisideSolver1D,
+    ReluMassSolver1D,
+    a_norm,
+    backward_error,
+    basis_change_preconditioner,
+    hat_basis_1d,
+    hss_cholesky,
+    hss_nested,
+    hyperplane_ordering,
+    jacobi,
+    pcg,
+    relative_residual,
+)
+from rankscope.matrices.relu import (
     QuadratureError,
     heaviside_matrix,
     layer_gauss_newton,
@@ -20,36 +48,23 @@ from rankscope.relu.matrices import (
     neuron_report_1d,
     quadrature_error,
 )
-from rankscope.relu.neurons import ShallowReLU, random_breakpoints_1d, random_neurons, uniform_breakpoints_1d
-from rankscope.relu.ordering import hyperplane_ordering
-from rankscope.relu.sggn import (
-    FixedRule,
-    SgGNOptions,
-    SgGNRecord,
-    SgGNResult,
-    SplitGaussRule1D,
-    gauss_newton_direction,
-    layer_gn_matrix,
-    linear_step,
-    sggn_fit,
-    sggn_iterations,
+from rankscope.nets.shallow_relu import (
+    ShallowReLU,
+    random_breakpoints_1d,
+    random_neurons,
+    uniform_breakpoints_1d,
 )
-from rankscope.relu.sggn import gradient as sggn_gradient
-from rankscope.relu.solve1d import (
-    IllConditionedWarning,
-    ReluHeavisideSolver1D,
-    ReluMassSolver1D,
-    a_norm,
-    backward_error,
-    relative_residual,
-)
-from rankscope.relu.targets import (
+from rankscope.problems.relu_targets import (
     Target,
     line_discontinuity_2d,
     multi_frequency,
     step_function,
     transition_layer,
 )
+from rankscope.sampling.adaptive import FixedRule, SplitGaussRule1D
+from rankscope.train.sggn import SgGNOptions, SgGNRecord, SgGNResult, sggn_fit, sggn_iterations
+from rankscope.train.sggn_step import gauss_newton_direction, layer_gn_matrix, linear_step
+from rankscope.train.sggn_step import gradient as sggn_gradient
 
 __all__ = [
     "CGResult",

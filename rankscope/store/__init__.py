@@ -39,20 +39,14 @@ from rankscope.store._atomic import (
     rankscope_version,
     sha256,
 )
+from rankscope.store._arrays import ARRAYS_FILE, FIGURE_DPI, FIGURES_DIR
 from rankscope.store._checkpoints import KEEP_CHECKPOINTS, LATEST_FILE, CheckpointFallbackWarning
-from rankscope.store._codec import to_jsonable
+from rankscope.store._codec import plain, to_jsonable
 from rankscope.store._create import CONFIG_FILE
 from rankscope.store._manifest import MARKER_FILE
-from rankscope.store._rundir import (
-    ARRAYS_FILE,
-    CHECKPOINTS_DIR,
-    FIGURE_DPI,
-    FIGURES_DIR,
-    METRICS_FILE,
-    REPORT_FILE,
-    SUMMARY_FILE,
-    RunDir,
-)
+from rankscope.store._metrics import METRICS_FILE
+from rankscope.store._rundir import CHECKPOINTS_DIR, REPORT_FILE, RunDir
+from rankscope.store._summary import SUMMARY_FILE
 
 __all__ = [
     "ARRAYS_FILE",
@@ -71,6 +65,7 @@ __all__ = [
     "StoreError",
     "atomic_write_bytes",
     "atomic_write_text",
+    "plain",
     "rankscope_version",
     "sha256",
     "to_jsonable",

@@ -1,4 +1,10 @@
-"""Plain data for the run directory's JSON and TOML files, and the checks on what is read back."""
+"""Plain data for the run directory's JSON and TOML files, and the checks on what is read back.
+
+Two converters: :func:`plain`, lenient (containers and numpy values to JSON-shaped Python data,
+every other leaf kept; for settings, overrides and configs that are already plain but for their
+containers), and :func:`checked_plain`, strict (every value converted or refused, naming where it
+sits), behind :func:`to_jsonable` and the files of a run directory.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import enum
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -16,6 +23,7 @@ import numpy as np
 from rankscope.store._atomic import StoreError
 
 __all__ = [
+    "checked_plain",
     "config_diff",
     "cut_partial_line",
     "dumps_json",
@@ -29,12 +37,13 @@ CHECK_KEYS = ("name", "paper", "ours", "holds")
 CHECK_STATUSES = ("holds", "fragile", "fails")
 
 
-def plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
-    """Recursively turn ``obj`` into dicts, lists, str, int, float, bool and None."""
+def checked_plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
+    """Recursively turn ``obj`` into dicts, lists, str, int, float, bool and None, or raise
+    ``TypeError`` naming ``where`` it sits."""
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, enum.Enum):
-        return plain(obj.value, where, nonfinite_to_none=nonfinite_to_none)
+        return checked_plain(obj.value, where, nonfinite_to_none=nonfinite_to_none)
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
@@ -44,13 +53,13 @@ def plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
     if isinstance(obj, np.generic):
         if np.iscomplexobj(obj):
             raise TypeError(f"{where} is complex ({obj!r}); store its real and imaginary parts")
-        return plain(obj.item(), where, nonfinite_to_none=nonfinite_to_none)
+        return checked_plain(obj.item(), where, nonfinite_to_none=nonfinite_to_none)
     if isinstance(obj, np.ndarray):
         if obj.dtype == object or np.iscomplexobj(obj):
             raise TypeError(f"{where} is an array of dtype {obj.dtype}; expected real or bool")
-        return plain(obj.tolist(), where, nonfinite_to_none=nonfinite_to_none)
+        return checked_plain(obj.tolist(), where, nonfinite_to_none=nonfinite_to_none)
     if type(obj).__module__.startswith("torch") and hasattr(obj, "detach"):
-        return plain(obj.detach().cpu().tolist(), where, nonfinite_to_none=nonfinite_to_none)
+        return checked_plain(obj.detach().cpu().tolist(), where, nonfinite_to_none=nonfinite_to_none)
     if isinstance(obj, PurePath):
         return str(obj)
     if isinstance(obj, (_dt.datetime, _dt.date, _dt.time)):
@@ -66,12 +75,14 @@ def plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
                 raise TypeError(
                     f"{where} has key {key!r} of type {type(key).__name__}; expected str or int keys"
                 )
-            out[str(key)] = plain(value, f"{where}[{key!r}]", nonfinite_to_none=nonfinite_to_none)
+            out[str(key)] = checked_plain(value, f"{where}[{key!r}]", nonfinite_to_none=nonfinite_to_none)
         return out
     if isinstance(obj, (list, tuple)):
-        return [plain(v, f"{where}[{i}]", nonfinite_to_none=nonfinite_to_none) for i, v in enumerate(obj)]
+        return [
+            checked_plain(v, f"{where}[{i}]", nonfinite_to_none=nonfinite_to_none) for i, v in enumerate(obj)
+        ]
     if isinstance(obj, (set, frozenset)):
-        items = [plain(v, f"{where}{{}}", nonfinite_to_none=nonfinite_to_none) for v in obj]
+        items = [checked_plain(v, f"{where}{{}}", nonfinite_to_none=nonfinite_to_none) for v in obj]
         try:
             return sorted(items)
         except TypeError:
@@ -81,6 +92,30 @@ def plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
         "plain data; expected numbers, str, bool, None, arrays, Paths, dataclasses, "
         "or lists/dicts of them"
     )
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-shaped Python data, leniently: containers and numpy values converted.
+
+    Mappings become dicts with ``str`` keys, tuples and lists become lists, numpy arrays nested
+    lists and numpy scalars Python scalars (``.item()``), recursively; every other leaf is returned
+    as it is (nothing is validated, NaN and Inf are kept), so ``plain(x) == x`` for data read from
+    JSON. For sweep settings, ``--set`` overrides and resolved configs, which are plain but for
+    their containers; use :func:`to_jsonable` to check and convert arbitrary values.
+
+    Example:
+        >>> plain({"nets": ((2, 50),), 3: np.float64(0.5), "v": np.arange(2)})
+        {'nets': [[2, 50]], '3': 0.5, 'v': [0, 1]}
+    """
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -96,17 +131,17 @@ def to_jsonable(obj: Any) -> Any:
         >>> to_jsonable({"r": np.int64(3), "s": np.array([1.0, np.nan])})
         {'r': 3, 's': [1.0, None]}
     """
-    return plain(obj, "value", nonfinite_to_none=True)
+    return checked_plain(obj, "value", nonfinite_to_none=True)
 
 
 def dumps_json(obj: Any, where: str, *, indent: int | None = None) -> str:
-    data = plain(obj, where, nonfinite_to_none=True)
+    data = checked_plain(obj, where, nonfinite_to_none=True)
     return json.dumps(data, indent=indent, allow_nan=False, ensure_ascii=True)
 
 
 def tomlable(config: Any) -> dict:
     """Plain data for TOML: NaN/Inf kept (TOML has them), None-valued dict keys dropped."""
-    data = plain(config, "config", nonfinite_to_none=False)
+    data = checked_plain(config, "config", nonfinite_to_none=False)
     if not isinstance(data, dict):
         raise TypeError(f"config must be a dict (or dataclass); got {type(config).__name__}")
 

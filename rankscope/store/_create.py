@@ -29,7 +29,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["CreatePlan", "carry_out", "plan_create"]
+__all__ = ["CONFIG_FILE", "CreatePlan", "carry_out", "plan_create", "read_config"]
 
 CONFIG_FILE = "config.toml"
 Mode = Literal["new", "resume", "overwrite"]
@@ -51,6 +51,19 @@ def _not_a_run_dir(path: Path, action: str, entries: list[str]) -> StoreError:
         f"cannot {action} {path}: it is not a rankscope run directory (it holds {shown} but no "
         f"{MARKER_FILE} marker); nothing was deleted. Choose another --out"
     )
+
+
+def read_config(run_path: Path) -> dict:
+    """The parsed ``config.toml`` of the run directory ``run_path``: ``{"run": ..., "config": ...}``."""
+    cfg_path = run_path / CONFIG_FILE
+    try:
+        raw = cfg_path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise StoreError(f"{cfg_path} is missing; {run_path} is not a rankscope run directory") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{cfg_path} is not valid TOML: {exc}") from exc
 
 
 def _check_resume(path: Path, experiment: str, plain_config: dict) -> None:

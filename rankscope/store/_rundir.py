@@ -1,40 +1,29 @@
-"""The :class:`RunDir`: one run's directory, read and written through the store's rules."""
+"""The :class:`RunDir`: one run's directory, read and written through the store's rules.
+
+Each file's format lives beside it: ``_create`` (``config.toml``), ``_metrics``, ``_arrays``
+(arrays and figures), ``_summary`` and ``_checkpoints``; ``RunDir`` records every file it writes.
+"""
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import re
-import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rankscope.store import _checkpoints
+from rankscope.store import _arrays, _checkpoints, _metrics, _summary
+from rankscope.store._arrays import ARRAYS_FILE, FIGURES_DIR
 from rankscope.store._atomic import StoreError, atomic_write_bytes, atomic_write_text
-from rankscope.store._codec import cut_partial_line, dumps_json, plain, validate_summary
-from rankscope.store._create import CONFIG_FILE, Mode, carry_out, plan_create
+from rankscope.store._create import Mode, carry_out, plan_create, read_config
 from rankscope.store._manifest import MARKER_FILE, Manifest, check_relpath
+from rankscope.store._metrics import METRICS_FILE
+from rankscope.store._summary import SUMMARY_FILE
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+__all__ = ["CHECKPOINTS_DIR", "REPORT_FILE", "RunDir"]
 
-__all__ = ["RunDir"]
-
-METRICS_FILE = "metrics.jsonl"
-ARRAYS_FILE = "arrays.npz"
-SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
-FIGURES_DIR = "figures"
 CHECKPOINTS_DIR = "checkpoints"
-FIGURE_DPI = 120
-_RESERVED_ARRAY_NAMES = frozenset({"file", "allow_pickle"})
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class RunDir:
@@ -177,19 +166,9 @@ class RunDir:
         self._manifest.forget([rel])
         return True
 
-    # ---- config
-
     def read_config(self) -> dict:
         """The parsed ``config.toml``: ``{"run": {...}, "config": {...}}``."""
-        cfg_path = self.path / CONFIG_FILE
-        try:
-            raw = cfg_path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            raise StoreError(f"{cfg_path} is missing; {self.path} is not a rankscope run directory") from None
-        try:
-            return tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise StoreError(f"{cfg_path} is not valid TOML: {exc}") from exc
+        return read_config(self.path)
 
     # ---- metrics
 
@@ -199,14 +178,8 @@ class RunDir:
         A partial last line left by a killed writer is cut off first, so it never merges with
         this record.
         """
-        if not isinstance(record, dict):
-            raise TypeError(f"record must be a dict; got {type(record).__name__}")
-        line = dumps_json(record, "metrics record").encode("ascii") + b"\n"
-        with open(self._target(METRICS_FILE), "a+b") as fh:
-            cut_partial_line(fh)
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        line = _metrics.encode_record(record)
+        _metrics.append_line(self._target(METRICS_FILE), line)
 
     def read_metrics(self) -> list[dict]:
         """All complete records of ``metrics.jsonl`` (``[]`` if there is none yet).
@@ -214,29 +187,7 @@ class RunDir:
         A last line without its newline is a write cut short by a kill and is dropped; a
         malformed line anywhere else raises :class:`StoreError` naming its line number.
         """
-        met_path = self.path / METRICS_FILE
-        try:
-            raw = met_path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        lines = raw.split(b"\n")
-        lines.pop()  # b"" after a final newline, or an unterminated (partial) last line
-        records = []
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise StoreError(
-                    f"{met_path} line {number} is not valid JSON ({exc}): {line[:80]!r}"
-                ) from exc
-            if not isinstance(record, dict):
-                raise StoreError(
-                    f"{met_path} line {number} is a JSON {type(record).__name__}, expected an object"
-                )
-            records.append(record)
-        return records
+        return _metrics.read_records(self.path / METRICS_FILE)
 
     def truncate_metrics_after(self, step: int) -> None:
         """Atomically drop the records whose ``"step"`` exceeds ``step`` (and any partial line).
@@ -245,16 +196,10 @@ class RunDir:
         that checkpoint are recorded again rather than duplicated; with no checkpoint, pass -1.
         Records without a ``"step"`` key are kept.
         """
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-            raise TypeError(f"step must be an int; got {type(step).__name__} {step!r}")
+        _metrics.check_step(step)
         if not (self.path / METRICS_FILE).exists():
             return
-        kept = [
-            r
-            for r in self.read_metrics()
-            if not (isinstance(r.get("step"), (int, float)) and r["step"] > step)
-        ]
-        self.write_text(METRICS_FILE, "".join(dumps_json(r, "metrics record") + "\n" for r in kept))
+        self.write_text(METRICS_FILE, _metrics.records_through(self.read_metrics(), step))
 
     # ---- arrays
 
@@ -265,42 +210,13 @@ class RunDir:
         are refused because they cannot be read back without pickle.
         """
         self._require_dir()
-        new = {}
-        for name, value in arrays.items():
-            if name in _RESERVED_ARRAY_NAMES:
-                raise StoreError(
-                    f"array name {name!r} is reserved by np.savez; choose another name "
-                    f"(not one of {sorted(_RESERVED_ARRAY_NAMES)})"
-                )
-            if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-                import torch
-
-                value = value.detach().cpu()
-                value = value.float() if value.dtype == torch.bfloat16 else value
-                value = value.numpy()
-            arr = np.asarray(value)
-            if arr.dtype == object:
-                raise StoreError(
-                    f"array {name!r} for {self.path / ARRAYS_FILE} has dtype object "
-                    f"({type(value).__name__}); expected a numeric array"
-                )
-            new[name] = arr
-        merged = self.read_arrays()
-        merged.update(new)
-        buffer = io.BytesIO()
-        np.savez(buffer, **merged)  # type: ignore[arg-type]  # numpy's stub misreads **kwds
-        self.write_bytes(ARRAYS_FILE, buffer.getvalue())
+        target = self.path / ARRAYS_FILE
+        new = {name: _arrays.storable_array(name, value, target) for name, value in arrays.items()}
+        self.write_bytes(ARRAYS_FILE, _arrays.npz_bytes({**self.read_arrays(), **new}))
 
     def read_arrays(self) -> dict[str, np.ndarray]:
         """All arrays of ``arrays.npz`` (``{}`` if there is none yet)."""
-        arr_path = self.path / ARRAYS_FILE
-        if not arr_path.exists():
-            return {}
-        try:
-            with np.load(arr_path, allow_pickle=False) as data:
-                return {name: data[name] for name in data.files}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise StoreError(f"{arr_path} is corrupt or not an .npz file: {exc}") from exc
+        return _arrays.read_npz(self.path / ARRAYS_FILE)
 
     # ---- summary
 
@@ -310,28 +226,11 @@ class RunDir:
         Marks the run complete (:meth:`is_complete`), so write it last.
         """
         self._require_dir()
-        if not isinstance(summary, dict):
-            raise TypeError(f"summary must be a dict; got {type(summary).__name__}")
-        data = plain(summary, "summary", nonfinite_to_none=True)
-        validate_summary(data, "summary")
-        self.write_text(SUMMARY_FILE, json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+        self.write_text(SUMMARY_FILE, _summary.summary_text(summary))
 
     def read_summary(self) -> dict:
         """The parsed ``summary.json``; missing means the run did not finish."""
-        sum_path = self.path / SUMMARY_FILE
-        try:
-            text = sum_path.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            raise StoreError(
-                f"{sum_path} is missing: the run in {self.path} is incomplete (it was stopped "
-                "before it finished); run it again with --resume to finish it"
-            ) from None
-        try:
-            summary = json.loads(text)
-        except ValueError as exc:
-            raise StoreError(f"{sum_path} is not valid JSON: {exc}") from exc
-        validate_summary(summary, str(sum_path))
-        return summary
+        return _summary.read_summary(self.path)
 
     def is_complete(self) -> bool:
         """Whether the run finished, i.e. ``summary.json`` exists."""
@@ -349,17 +248,9 @@ class RunDir:
 
         ``name`` is a plain file stem (letters, digits, ``_ . -``); a ``.png`` suffix is optional.
         """
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise ValueError(
-                f"figure name must be a plain file name (letters, digits, '_', '.', '-'); got {name!r}"
-            )
-        stem = name[:-4] if name.lower().endswith(".png") else name
-        if not stem:
-            raise ValueError(f"figure name must not be empty; got {name!r}")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
+        stem, png = _arrays.figure_png(fig, name)
         self.figures_dir  # noqa: B018 - creates (and records) the folder
-        return self.write_bytes(f"{FIGURES_DIR}/{stem}.png", buffer.getvalue())
+        return self.write_bytes(f"{FIGURES_DIR}/{stem}.png", png)
 
     # ---- checkpoints
 

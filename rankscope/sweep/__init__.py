@@ -3,39 +3,31 @@
 ``rankscope sweep NAME --grid seed=0:8 --grid nets=[[2,50]]|[[4,50]] --out DIR`` runs every point
 of the grid as an ordinary run directory under ``DIR`` — on a local process pool (``--jobs``) or a
 Ray cluster (``--ray``) — records ``DIR/sweep.json``, and ``rankscope report DIR`` aggregates the
-runs across seeds. See :mod:`rankscope.sweep.grid` for the grid syntax,
-:mod:`rankscope.sweep.runner` for the backends and resumption, :mod:`rankscope.sweep.aggregate` for
-the statistics and the report.
+runs across seeds. Modules: :mod:`~rankscope.sweep.grid` (the grid syntax),
+:mod:`~rankscope.sweep.plan` (the spec, checked before anything runs), :mod:`~rankscope.sweep.state`
+(``sweep.json`` and resumption), :mod:`~rankscope.sweep.pool` and
+:mod:`~rankscope.sweep.ray_backend` (the backends), :mod:`~rankscope.sweep.runner` (running a
+sweep and one point), :mod:`~rankscope.sweep.stats` and :mod:`~rankscope.sweep.aggregate` (the
+statistics across seeds) and :mod:`~rankscope.sweep.report` (the report).
 """
 
-from rankscope.sweep.aggregate import (
+from rankscope.sweep.aggregate import SettingAggregate, SweepAggregate, aggregate_sweep, is_sweep_dir
+from rankscope.sweep.grid import Grid, SweepPoint, grid_points, parse_grid, parse_grid_values, validate_grid
+from rankscope.sweep.plan import SweepError, SweepSpec
+from rankscope.sweep.pool import LocalPool
+from rankscope.sweep.ray_backend import RayCluster, probe_ray
+from rankscope.sweep.report import build_sweep_report
+from rankscope.sweep.runner import run_point, run_sweep
+from rankscope.sweep.state import PointStatus, SweepResult, read_sweep, spec_from_sweep
+from rankscope.sweep.stats import (
     Band,
     CheckStats,
     MeasureStats,
-    SettingAggregate,
-    SweepAggregate,
-    aggregate_sweep,
-    build_sweep_report,
     check_stats,
     flatten_measures,
-    is_sweep_dir,
     measure_stats,
     series_bands,
     series_of,
-)
-from rankscope.sweep.grid import Grid, SweepPoint, grid_points, parse_grid, parse_grid_values, validate_grid
-from rankscope.sweep.runner import (
-    LocalPool,
-    PointStatus,
-    RayCluster,
-    SweepError,
-    SweepResult,
-    SweepSpec,
-    probe_ray,
-    read_sweep,
-    run_point,
-    run_sweep,
-    spec_from_sweep,
 )
 
 __all__ = [

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from rankscope._checks import one_line
+
 __all__ = ["register"]
 
 console = Console()
@@ -30,7 +32,6 @@ GRID_HELP = (
 
 
 def _fail(exc: BaseException) -> None:
-    from rankscope.cli import one_line  # loaded by then: rankscope.cli registers this module
 
     typer.echo(f"error: {one_line(exc)}", err=True)  # one line: rich would wrap a long message
     raise typer.Exit(code=2)
@@ -81,9 +82,13 @@ def sweep(
     a report aggregated across seeds."""
     from rankscope.experiments import parse_overrides
     from rankscope.store import StoreError
-    from rankscope.sweep.aggregate import build_sweep_report
     from rankscope.sweep.grid import parse_grid
-    from rankscope.sweep.runner import LocalPool, RayCluster, SweepSpec, run_sweep, spec_from_sweep
+    from rankscope.sweep.plan import SweepSpec
+    from rankscope.sweep.pool import LocalPool
+    from rankscope.sweep.ray_backend import RayCluster
+    from rankscope.sweep.report import build_sweep_report
+    from rankscope.sweep.runner import run_sweep
+    from rankscope.sweep.state import spec_from_sweep
 
     try:
         root = out if out is not None else Path("runs") / f"{name}-{preset or 'quick'}-sweep"

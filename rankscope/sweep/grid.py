@@ -36,6 +36,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rankscope.store import plain
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -74,7 +76,7 @@ class Grid:
 
     def as_dict(self) -> dict[str, list[Any]]:
         """``{key: [values]}`` in grid order (plain data for ``sweep.json``)."""
-        return {k: [_plain(v) for v in vals] for k, vals in zip(self.keys, self.values, strict=True)}
+        return {k: [plain(v) for v in vals] for k, vals in zip(self.keys, self.values, strict=True)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Sequence[Any]]) -> Grid:
@@ -89,14 +91,6 @@ class SweepPoint:
     index: int
     name: str
     settings: Mapping[str, Any]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _freeze(value: Any) -> Any:
@@ -165,9 +159,9 @@ def parse_grid_values(key: str, raw: str) -> tuple[Any, ...]:
     parsed = tuple(_freeze(_parse_value(item.strip())) for item in items)
     seen: set[str] = set()
     for v in parsed:
-        token = json.dumps(_plain(v), sort_keys=True, default=str)
+        token = json.dumps(plain(v), sort_keys=True, default=str)
         if token in seen:
-            raise ValueError(f"--grid {key}={raw}: the value {_plain(v)!r} is listed twice")
+            raise ValueError(f"--grid {key}={raw}: the value {plain(v)!r} is listed twice")
         seen.add(token)
     return parsed
 
@@ -235,12 +229,12 @@ def validate_grid(
 
 
 def _slug(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(_plain(value), separators=(",", ":"))
+    text = value if isinstance(value, str) else json.dumps(plain(value), separators=(",", ":"))
     return _UNSAFE_RE.sub("_", text).strip("_") or "_"
 
 
 def _digest(settings: Mapping[str, Any]) -> str:
-    token = json.dumps(_plain(dict(settings)), sort_keys=True, default=str)
+    token = json.dumps(plain(dict(settings)), sort_keys=True, default=str)
     return hashlib.sha1(token.encode("utf-8")).hexdigest()[:8]
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from rankscope.analysis_features import (
+from rankscope.analysis.features import (
     accuracy_curve,
     classification_dimension,
     independence_deficit,

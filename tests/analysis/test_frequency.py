@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from rankscope.analysis_frequency import error_amplitudes, error_dft, periodic_grid, rolling_average
+from rankscope.analysis.frequency import error_amplitudes, error_dft, periodic_grid, rolling_average
 
 
 def test_error_dft_reads_the_amplitudes_of_sines_and_cosines():

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from rankscope.analysis import loss_rate_by_rank_growth, plateaus, staircase_stats
+from rankscope.analysis.series import (
+    loglog_slope,
+    loss_rate_by_rank_growth,
+    plateaus,
+    semilog_fit,
+    staircase_stats,
+)
 
 
 def test_plateaus_find_maximal_runs():
@@ -36,3 +42,28 @@ def test_loss_rate_validates():
         loss_rate_by_rank_growth([0, 1], [1.0], [1, 2], 1)
     with pytest.raises(ValueError, match="loss must be positive"):
         loss_rate_by_rank_growth([0, 1], [1.0, 0.0], [1, 2], 1)
+
+
+def test_loglog_slope():
+    eps = np.array([0.1, 0.05, 0.02])
+    assert loglog_slope(eps, 3.0 * eps**-2) == pytest.approx(-2.0)
+    assert loglog_slope(eps, 7.0 + 0 * eps) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="at least two points"):
+        loglog_slope([0.1], [1.0])
+    with pytest.raises(ValueError, match="must be positive"):
+        loglog_slope([1.0, 2.0], [1.0, 0.0])
+
+
+def test_semilog_fit_recovers_an_exponential_rate_and_its_r2():
+    x = np.arange(1.0, 8.0)
+    slope, r2 = semilog_fit(x, 50.0 * np.exp(-0.3 * x))
+    assert slope == pytest.approx(-0.3, rel=1e-12) and r2 == pytest.approx(1.0, abs=1e-12)
+    # by hand for three points: log y = (0, 1, 0) against x = (0, 1, 2): slope 0, R^2 = 0
+    slope, r2 = semilog_fit([0.0, 1.0, 2.0], [1.0, np.e, 1.0])
+    assert slope == pytest.approx(0.0, abs=1e-12) and r2 == pytest.approx(0.0, abs=1e-12)
+    slope, r2 = semilog_fit([1.0, 2.0, 3.0], [5.0, 5.0, 5.0])
+    assert slope == pytest.approx(0.0, abs=1e-12) and np.isnan(r2)
+    with pytest.raises(ValueError, match="y must be positive"):
+        semilog_fit([1.0, 2.0], [1.0, -1.0])
+    with pytest.raises(ValueError, match="at least two points"):
+        semilog_fit([1.0], [1.0])

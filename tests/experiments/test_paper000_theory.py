@@ -5,21 +5,18 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from rankscope.experiments import run_experiment
 from rankscope.experiments.base import resolve_config
 from rankscope.experiments.checks import unexpected_failures
 from rankscope.experiments.paper000_theory import (
-    BottleneckMLP,
     LossBoundExperiment,
     StaircaseDigitsExperiment,
     bound_record,
     digits_checks,
     loss_bound_checks,
 )
-from rankscope.matrices import gram_matrices
-from rankscope.sampling import gauss_legendre, quadrature
+from rankscope.sampling import gauss_legendre
 from rankscope.store import RunDir
 
 pytest.importorskip("sklearn")
@@ -54,18 +51,6 @@ def _killer(at):
 
 
 # ---------------------------------------------------------------------------------- staircase-digits
-
-
-def test_gram_by_hooks_is_the_monte_carlo_rule_over_the_bottleneck_outputs():
-    net = BottleneckMLP(64, 10, 8, 2, 10, seed=0).double()
-    x = torch.rand(300, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    assert net.hidden_layer_names() == ["bottleneck", "layers.0", "layers.1"]
-    by_hooks = gram_matrices(net, "last", quadrature(x))["layers.1"]
-    with torch.no_grad():
-        z = net.bottleneck(x)  # the sampling points z_k of Example 2.7
-        psi = net.layers[1](net.layers[0](z))  # the last-layer neurons as functions of z
-    by_z = (psi.T @ psi / len(z)).numpy()
-    np.testing.assert_allclose(by_hooks, by_z, rtol=1e-12, atol=1e-15)
 
 
 def test_tiny_digits_run_writes_the_run_directory(tmp_path):

@@ -13,12 +13,12 @@ from rankscope.experiments.checks import unexpected_failures
 from rankscope.experiments.paper002_ntk import (
     NtkScaling,
     NtkSpectrum,
-    normal_mlp,
     scaling_checks,
     spectrum_checks,
     spectrum_summary,
 )
 from rankscope.matrices.ntk import residual_ntk
+from rankscope.nets import normal_mlp
 from rankscope.problems.multiscale import multiscale_bvp
 from rankscope.store import RunDir
 
@@ -32,24 +32,6 @@ SCALING_TINY = {
     "checkpoint_every": 5,
 }
 SPECTRUM_TINY = {"width": 6, "collocation_points": 20, "train_steps": 10, "every": 5, "checkpoint_every": 4}
-
-
-def test_loglog_slope():
-    eps = np.array([0.1, 0.05, 0.02])
-    assert loglog_slope(eps, 3.0 * eps**-2) == pytest.approx(-2.0)
-    assert loglog_slope(eps, 7.0 + 0 * eps) == pytest.approx(0.0, abs=1e-12)
-    with pytest.raises(ValueError, match="at least two points"):
-        loglog_slope([0.1], [1.0])
-
-
-def test_normal_mlp_draws_standard_normal_parameters():
-    net = normal_mlp(400, 1, seed=3)
-    p = torch.cat([q.detach().reshape(-1) for q in net.parameters()])
-    assert p.numel() == 400 * 3 + 1
-    assert abs(float(p.mean())) < 0.1 and abs(float(p.std()) - 1.0) < 0.05
-    torch.testing.assert_close(
-        p, torch.cat([q.detach().reshape(-1) for q in normal_mlp(400, 1, 3).parameters()])
-    )
 
 
 def test_k_uu_of_a_one_layer_network_scales_as_eps_minus_2_for_small_eps():

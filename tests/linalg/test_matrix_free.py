@@ -11,13 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.linalg import LinearOperator
 
-from rankscope.linalg.matrix_free import (
-    MatrixFreeCount,
-    aslinearoperator_psd,
-    count_above,
-    eps_rank_matrix_free,
-    top_eigenvalues,
-)
+from rankscope.linalg.matrix_free import MatrixFreeCount, count_above, eps_rank_matrix_free, top_eigenvalues
 from rankscope.linalg.measures import eps_rank
 
 T = 1e-6  # threshold used throughout (the paper's eps, papers/000 Def. 2.5)
@@ -229,46 +223,9 @@ def test_count_above_property_matches_construction(n, frac, seed, k0, method):
 # ---------------------------------------------------------------------------------------- bad input
 
 
-def test_aslinearoperator_psd_accepts_and_checks():
-    op = aslinearoperator_psd(np.eye(3))
-    assert op.shape == (3, 3)
-    assert aslinearoperator_psd(op) is op
-    f = aslinearoperator_psd(lambda x: 2.0 * x, n=4)
-    np.testing.assert_allclose(f.matvec(np.ones(4)), 2.0)
-    g = aslinearoperator_psd(lambda x: torch.as_tensor(3.0 * x), n=2)
-    np.testing.assert_allclose(g.matvec(np.ones(2)), 3.0)
-
-
 @pytest.mark.parametrize(
     ("call", "err", "match"),
     [
-        (lambda: aslinearoperator_psd(np.ones((3, 4))), ValueError, r"op must be square"),
-        (lambda: aslinearoperator_psd(np.zeros((0, 0))), ValueError, "op must have dimension n >= 1"),
-        (
-            lambda: aslinearoperator_psd(np.array([[1.0, np.nan], [np.nan, 1.0]])),
-            ValueError,
-            "op must be finite",
-        ),
-        (
-            lambda: aslinearoperator_psd(np.array([[1.0, 1e-3], [0.0, 1.0]])),
-            ValueError,
-            "op must be symmetric",
-        ),
-        (lambda: aslinearoperator_psd(np.eye(3), n=4), ValueError, "n = 4 does not match"),
-        (lambda: aslinearoperator_psd(lambda x: x), TypeError, "n must be given"),
-        (lambda: aslinearoperator_psd(lambda x: x, n=0), ValueError, "n must be a positive integer"),
-        (lambda: aslinearoperator_psd(lambda x: x, n=2.5), TypeError, "n must be a positive integer"),
-        (lambda: aslinearoperator_psd("matrix"), TypeError, "op must be a square ndarray/tensor"),
-        (
-            lambda: aslinearoperator_psd(LinearOperator((2, 3), matvec=lambda x: x[:2])),
-            ValueError,
-            "op must be a square operator",
-        ),
-        (
-            lambda: aslinearoperator_psd(lambda x: x[:2], n=3).matvec(np.ones(3)),
-            ValueError,
-            "op\\(x\\) must return a vector of length n = 3",
-        ),
         (lambda: top_eigenvalues(np.eye(4), 5), ValueError, "k must be <= n = 4; got k = 5"),
         (lambda: top_eigenvalues(np.eye(4), 0), ValueError, "k must be a positive integer"),
         (

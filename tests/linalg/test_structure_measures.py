@@ -1,17 +1,18 @@
-"""rankscope.relu.analysis: slopes, extreme eigenvalues, frequency content, off-diagonal ranks."""
+"""rankscope.linalg.structure_measures: extreme eigenvalues, frequency content, off-diagonal ranks
+(and the log-log slope of rankscope.analysis that paper 003's growth checks use)."""
 
 import numpy as np
 import pytest
 
-from rankscope.relu.analysis import (
+from rankscope.analysis import loglog_slope
+from rankscope.linalg.structure_measures import (
     eigenvector_sign_changes,
     extreme_eigenvalues,
-    loglog_slope,
     offdiagonal_ranks,
 )
-from rankscope.relu.matrices import heaviside_matrix, mass_matrix
-from rankscope.relu.neurons import random_breakpoints_1d, uniform_breakpoints_1d
-from rankscope.relu.solve1d import ReluMassSolver1D
+from rankscope.linalg.structured.relu1d_mass import ReluMassSolver1D
+from rankscope.matrices.relu import heaviside_matrix, mass_matrix
+from rankscope.nets.shallow_relu import random_breakpoints_1d, uniform_breakpoints_1d
 
 
 def test_loglog_slope():

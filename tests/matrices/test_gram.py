@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from rankscope.linalg import eigenspectrum, eps_rank
-from rankscope.matrices import GramEvaluator, gram_from_features, gram_matrices, gram_matrix
+from rankscope.linalg import eigenspectrum, eps_rank, gram_from_features
+from rankscope.matrices import GramEvaluator, gram_matrices, gram_matrix
 from rankscope.nets import MLP
 from rankscope.sampling import gauss_legendre, quadrature, trapezoid
 
@@ -28,13 +28,6 @@ def test_gram_of_monomials_is_the_hilbert_like_closed_form():
     m = gram_matrix(Monomials(), "last", gauss_legendre((-1.0, 1.0), 5))
     exact = np.array([[2, 0, 2 / 3], [0, 2 / 3, 0], [2 / 3, 0, 2 / 5]])
     np.testing.assert_allclose(m, exact, rtol=1e-13, atol=1e-15)
-
-
-def test_gram_from_features_is_d_transpose_w_d():
-    rng = np.random.default_rng(0)
-    d = rng.standard_normal((20, 4))
-    w = rng.random(20)
-    np.testing.assert_allclose(gram_from_features(d, w), d.T @ np.diag(w) @ d, rtol=1e-12)
 
 
 def test_trapezoid_gram_converges_to_the_integral():
@@ -88,12 +81,6 @@ def test_bad_input_is_named():
         gram_matrix(net, "last")
     with pytest.raises(TypeError, match=r"quadrature must have \.points"):
         gram_matrix(net, "last", [1, 2, 3])
-    with pytest.raises(ValueError, match="weights has 2 entries but features has 3 rows"):
-        gram_from_features(np.ones((3, 2)), np.ones(2))
-    with pytest.raises(ValueError, match="weights must be non-negative"):
-        gram_from_features(np.ones((2, 2)), np.array([1.0, -1.0]))
-    with pytest.raises(ValueError, match="features must be finite"):
-        gram_from_features(np.array([[np.nan, 1.0]]), np.ones(1))
     with pytest.raises(ValueError, match="layer must name one layer"):
         gram_matrix(net, "all", gauss_legendre((-1.0, 1.0), 4))
 

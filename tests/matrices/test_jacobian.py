@@ -17,7 +17,8 @@ from rankscope.matrices.jacobian import (
     partial_ranks,
 )
 from rankscope.matrices.patch import Patch, patch_indices
-from rankscope.nets.vision import MLPMixer, ViT, resnet18
+from rankscope.nets.patch_nets import MLPMixer, ViT
+from rankscope.nets.resnet import resnet18
 
 
 def _nets():

@@ -1,19 +1,20 @@
-"""rankscope.relu.matrices: 1D closed forms vs Gauss-Legendre split at the breakpoints; 2D orders."""
+"""rankscope.matrices.relu, relu_1d: 1D closed forms vs Gauss-Legendre split at the breakpoints; 2D orders."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from rankscope.relu.matrices import (
+from rankscope.matrices.relu import (
     heaviside_matrix,
     layer_gauss_newton,
     load_vector,
+    mass_2d,
     mass_matrix,
     neuron_report_1d,
     quadrature_error,
 )
-from rankscope.relu.neurons import ShallowReLU, random_breakpoints_1d, random_neurons
+from rankscope.nets.shallow_relu import ShallowReLU, random_breakpoints_1d, random_neurons
 from rankscope.sampling import Box, gauss_legendre, quadrature
 
 
@@ -97,3 +98,25 @@ def test_1d_mass_symmetric_positive_definite():
     a = mass_matrix(net, (0.0, 1.0))
     np.testing.assert_array_equal(a, a.T)
     assert np.linalg.eigvalsh(a)[0] > 0
+
+
+def test_mass_2d_is_phi_t_w_phi_on_the_tensor_gauss_rule_by_hand():
+    # the rule from numpy's Gauss-Legendre nodes mapped to [0, 1], independently of rankscope.sampling
+    a, net = mass_2d(12, 7, seed=3)
+    ref = random_neurons(12, 2, seed=3)
+    np.testing.assert_array_equal(net.weights, ref.weights)
+    np.testing.assert_array_equal(net.biases, ref.biases)
+    t, wt = np.polynomial.legendre.leggauss(7)
+    x, w = (t + 1) / 2, wt / 2
+    pts = np.array([(u, v) for u in x for v in x])
+    wts = np.array([wu * wv for wu in w for wv in w])
+    phi = np.maximum(pts @ ref.weights.T + ref.biases, 0.0)
+    np.testing.assert_allclose(a, phi.T @ (wts[:, None] * phi), rtol=1e-12, atol=1e-15)
+    assert np.all(np.linalg.eigvalsh(a) > 0)  # about 4n nodes: SPD
+
+
+def test_mass_2d_converges_to_the_fine_composite_rule():
+    box = Box.cube(0.0, 1.0, 2)
+    a_fine = mass_matrix(random_neurons(6, 2, seed=1), box, quadrature=gauss_legendre(box, 2, panels=256))
+    errs = [np.linalg.norm(mass_2d(6, q, seed=1)[0] - a_fine) for q in (4, 16, 64)]
+    assert errs[0] > errs[1] > errs[2] and errs[2] < 1e-3 * np.linalg.norm(a_fine)

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from rankscope.matrices.training_kernel import (
-    PinnSpec,
     init_two_layer,
     kernel_spectrum,
     model_jacobian,
@@ -15,7 +14,7 @@ from rankscope.matrices.training_kernel import (
     two_layer_residual,
 )
 from rankscope.nets import MLP
-from rankscope.operators.stencils import DiffOperator, stencil_matrix
+from rankscope.operators.stencils import stencil_matrix
 from rankscope.problems.adfd import adfd_problem
 
 F64 = torch.float64
@@ -124,19 +123,6 @@ def test_exact_solution_has_small_ad_and_fd_residuals():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(ValueError, match="no finite-difference stencil; supported operators"):
-        PinnSpec(
-            operator=DiffOperator("u_xy", ((1.0, (1, 1)),)),
-            method="fd",
-            points=torch.zeros(4, 2),
-            grid_shape=(2, 2),
-            h=0.1,
-            ext_points=torch.zeros(16, 2),
-            forcing=torch.zeros(4),
-            boundary_points=torch.zeros(2, 2),
-            boundary_operators=(),
-            bc_weight=1.0,
-        )
     with pytest.raises(ValueError, match="method must be one of"):
         adfd_problem("poisson1d").pinn_spec(10, "spectral")
     with pytest.raises(ValueError, match="params must be one network"):

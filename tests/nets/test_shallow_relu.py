@@ -1,9 +1,14 @@
-"""rankscope.relu.neurons: construction, validation, layouts."""
+"""rankscope.nets.shallow_relu: construction, validation, layouts."""
 
 import numpy as np
 import pytest
 
-from rankscope.relu.neurons import ShallowReLU, random_breakpoints_1d, random_neurons, uniform_breakpoints_1d
+from rankscope.nets.shallow_relu import (
+    ShallowReLU,
+    random_breakpoints_1d,
+    random_neurons,
+    uniform_breakpoints_1d,
+)
 
 
 def test_features_match_formula():

@@ -1,9 +1,9 @@
-"""Target functions for the SgGN experiment (rankscope.relu.targets)."""
+"""Target functions for the SgGN experiment (rankscope.problems.relu_targets)."""
 
 import numpy as np
 import pytest
 
-from rankscope.relu.targets import (
+from rankscope.problems.relu_targets import (
     Target,
     line_discontinuity_2d,
     multi_frequency,

@@ -1,4 +1,4 @@
-"""SgGN (rankscope.relu.sggn; sggn-notes.md): gradient formula, linear step, GN step, c_i = 0, errors."""
+"""SgGN (rankscope.train.sggn*, sggn-notes.md): gradient formula, linear step, GN step, c_i = 0, errors."""
 
 import itertools
 
@@ -6,23 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from rankscope.relu.neurons import ShallowReLU, uniform_breakpoints_1d
-from rankscope.relu.sggn import (
-    FixedRule,
-    SgGNOptions,
-    SplitGaussRule1D,
-    breakpoints_1d,
+from rankscope.nets.shallow_relu import ShallowReLU, uniform_breakpoints_1d
+from rankscope.problems.relu_targets import line_discontinuity_2d, multi_frequency, step_function
+from rankscope.sampling import gauss_legendre
+from rankscope.sampling.adaptive import FixedRule, SplitGaussRule1D, breakpoints_1d
+from rankscope.train.sggn import SgGNOptions, sggn_fit, sggn_iterations
+from rankscope.train.sggn_step import (
     gauss_newton_direction,
     gradient,
     layer_gn_matrix,
     linear_step,
     quadrature_loss,
     quadrature_loss_torch,
-    sggn_fit,
-    sggn_iterations,
 )
-from rankscope.relu.targets import line_discontinuity_2d, multi_frequency, step_function
-from rankscope.sampling import Interval, gauss_legendre
 
 
 def _net_1d(seed=0, n=5):
@@ -30,16 +26,6 @@ def _net_1d(seed=0, n=5):
     t = np.sort(rng.uniform(0.05, 0.95, n))
     s = np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * rng.uniform(0.5, 2.0, n)
     return s[:, None], -s * t, rng.standard_normal(n)
-
-
-def test_split_rule_integrates_relu_products_exactly():
-    # int_0^1 relu(x - a) relu(b - x) dx = (b - a)^3 / 6 for a < b (closed form)
-    rule = SplitGaussRule1D(Interval(0.0, 1.0), panels=3, order=2)
-    w, b = np.array([[1.0], [-1.0]]), np.array([-0.213, 0.871])
-    x, wq = rule(w, b)
-    phi = np.maximum(x @ w.T + b, 0)
-    assert wq @ (phi[:, 0] * phi[:, 1]) == pytest.approx((0.871 - 0.213) ** 3 / 6, rel=1e-13)
-    assert wq.sum() == pytest.approx(1.0, rel=1e-14)
 
 
 @pytest.mark.parametrize("case", ["1d", "2d"])
@@ -89,7 +75,7 @@ def test_linear_step_is_the_l2_projection():
 
 
 def test_structured_mass_solver_agrees_with_the_dense_solve():
-    pytest.importorskip("rankscope.relu.solve1d")
+    pytest.importorskip("rankscope.linalg.structured.relu1d_mass")
     u = step_function(0.4)
     net = uniform_breakpoints_1d(12, (0.0, 1.0), signs="mixed")
     w, b = np.array(net.weights), np.array(net.biases)

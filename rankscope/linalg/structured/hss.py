@@ -1,10 +1,10 @@
 """Robust HSS-type structured Cholesky factor of an SPD matrix, used as a CG preconditioner.
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, last bullet of the analysis list): the ReLU
+Paper 003 (last bullet of the analysis list): the ReLU
 mass matrix ``A_ij = <relu_i, relu_j>`` has numerically low-rank off-diagonal blocks in 2D/3D, which
 makes fast structured solvers feasible. Its HSS ranks grow quickly as the tolerance shrinks, so the
-compressed factor is used as a preconditioner for conjugate gradients (:func:`rankscope.relu.cg.pcg`),
-which then solves to full accuracy.
+compressed factor is used as a preconditioner for conjugate gradients
+(:func:`rankscope.linalg.structured.pcg.pcg`), which then solves to full accuracy.
 
 Algorithm (a simpler robust variant of Xia & Gu, "Robust approximate Cholesky factorization of
 rank-structured symmetric positive definite matrices", SIMAX 2010, "scale, then compress"). At one
@@ -298,7 +298,7 @@ def hss_cholesky(
     Args:
         a: (n, n) float64 SPD matrix (dense; e.g. a ReLU mass matrix).
         ordering: permutation of ``range(n)`` clustering similar neurons
-            (:func:`rankscope.relu.ordering.hyperplane_ordering`); default the identity.
+            (:func:`rankscope.linalg.structured.ordering.hyperplane_ordering`); default the identity.
         tol: truncation tolerance of the scaled off-diagonal block rows (see ``criterion``);
             smaller = more accurate, larger ranks. The factor is SPD for every value.
         rank: optional cap on the rank kept per block.

@@ -1,10 +1,11 @@
 """Unscaled nested-basis HSS approximation of an SPD matrix, solved exactly by extended sparsification.
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, last analysis bullet): off-diagonal blocks of
+Paper 003 (last analysis bullet): off-diagonal blocks of
 the ReLU mass matrix are numerically low rank (with a neuron ordering clustering similar hyperplanes,
-:func:`rankscope.relu.ordering.hyperplane_ordering`), so a hierarchically semi-separable (HSS)
-approximation can precondition CG. Unlike :func:`rankscope.relu.hss.hss_cholesky` (which compresses
-block rows *scaled* by the diagonal Cholesky factors), the blocks of ``A`` itself are compressed here.
+:func:`rankscope.linalg.structured.ordering.hyperplane_ordering`), so a hierarchically
+semi-separable (HSS) approximation can precondition CG. Unlike
+:func:`rankscope.linalg.structured.hss.hss_cholesky` (which compresses block rows *scaled* by the
+diagonal Cholesky factors), the blocks of ``A`` itself are compressed here.
 
 Approximant (symmetric HSS with nested bases, balanced binary tree on the ordered indices)::
 
@@ -51,7 +52,7 @@ import scipy.sparse
 from scipy.sparse.linalg import splu
 
 from rankscope._checks import as_matrix, check_nonnegative, check_positive_int, check_symmetric
-from rankscope.relu.hss import HSSPreconditioner
+from rankscope.linalg.structured.hss import HSSPreconditioner
 
 __all__ = ["NestedHSS", "NestedHSSPreconditioner", "hss_nested"]
 

@@ -1,6 +1,6 @@
 """Neuron orderings that cluster similar hyperplanes (for the HSS preconditioner's cluster tree).
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, last analysis bullet): off-diagonal blocks of
+Paper 003 (last analysis bullet): off-diagonal blocks of
 the ReLU mass matrix are numerically low rank "with appropriate conditions" — in 2D/3D that needs an
 ordering in which every block of the binary tree holds neurons with nearby hyperplanes.
 
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rankscope._checks import as_matrix, as_vector, check_positive_int
-from rankscope.sampling.domains import Box, as_box
+from rankscope.linalg.structured._inputs import box_bounds
 
 __all__ = ["bisection_order", "hyperplane_embedding", "hyperplane_ordering"]
 
@@ -29,7 +29,7 @@ def hyperplane_embedding(weights: Any, biases: Any, box: Any = None, probes: int
     Args:
         weights: (n, d) hyperplane normals (nonzero rows).
         biases: (n,) offsets.
-        box: the domain (default the unit cube).
+        box: the domain, an ``Interval``, a ``Box`` or ``(low, high)`` (default the unit cube).
         probes: grid points per axis.
 
     Returns:
@@ -48,8 +48,8 @@ def hyperplane_embedding(weights: Any, biases: Any, box: Any = None, probes: int
     if np.any(norms == 0):
         raise ValueError(f"weights must have nonzero rows; rows {np.flatnonzero(norms == 0)[:10]} are zero")
     probes = check_positive_int("probes", probes)
-    bx = Box.cube(0.0, 1.0, w.shape[1]) if box is None else as_box(box)
-    axes = [np.linspace(lo, hi, probes) for lo, hi in zip(bx.lows, bx.highs, strict=True)]
+    lows, highs = ((0.0,) * w.shape[1], (1.0,) * w.shape[1]) if box is None else box_bounds(box)
+    axes = [np.linspace(lo, hi, probes) for lo, hi in zip(lows, highs, strict=True)]
     pts = np.stack([g.reshape(-1) for g in np.meshgrid(*axes, indexing="ij")], axis=1)
     return np.abs(w @ pts.T + b[:, None]) / norms[:, None]
 
@@ -58,7 +58,8 @@ def bisection_order(points: Any, leaf_size: int = 1) -> np.ndarray:
     """Permutation from recursive principal-direction bisection of ``points`` (n, k).
 
     Each cluster is split into halves of sizes ``ceil(m/2)`` and ``floor(m/2)`` by its projection on
-    the leading principal direction, matching the balanced tree of :func:`rankscope.relu.hss.hss_cholesky`.
+    the leading principal direction, matching the balanced tree of
+    :func:`rankscope.linalg.structured.hss.hss_cholesky`.
 
     Example:
         >>> bisection_order(np.array([[3.0], [0.0], [2.0], [1.0]])).tolist() in ([1, 3, 2, 0], [0, 2, 3, 1])
@@ -89,7 +90,7 @@ def hyperplane_ordering(weights: Any, biases: Any, box: Any = None, *, leaf_size
     :func:`hyperplane_embedding`.
 
     Example:
-        >>> from rankscope.relu.neurons import random_neurons
+        >>> from rankscope.nets import random_neurons
         >>> net = random_neurons(64, 2, seed=0)
         >>> sorted(hyperplane_ordering(net.weights, net.biases).tolist()) == list(range(64))
         True

@@ -1,6 +1,6 @@
 """Preconditioned conjugate gradients with history, Jacobi and basis-change preconditioners.
 
-Paper 003 (/work/shared/papers/003_d27251787f0ed572.txt, analysis bullets 2-3): the low and high
+Paper 003 (analysis bullets 2-3): the low and high
 frequency modes of the ReLU mass matrix ``A`` and of ``H`` make iterative solvers slow, and
 "preconditioning strategies ... based on basis function modifications" help only to a limited extent.
 This module provides the iterative side of that comparison:
@@ -10,6 +10,7 @@ This module provides the iterative side of that comparison:
   every iteration. ``||A||`` (2-norm) may be given; otherwise the running maximum of ``||A p|| / ||p||``
   over the search directions is used — a *lower* bound of ``||A||_2``, so the stopping test never
   claims a smaller backward error than the true one. Convergence is confirmed with the true residual.
+  (:func:`rankscope.linalg.structured.residuals.backward_error` with ``ord=2`` measures it afterwards.)
 * :func:`jacobi` — ``M^{-1} = diag(A)^{-1}``.
 * :func:`hat_basis_1d` and :func:`basis_change_preconditioner` — the basis modification: a 1D hat
   function is a second difference of three neighbouring ReLUs with sorted breakpoints, so
@@ -31,7 +32,6 @@ from rankscope._checks import as_vector, check_nonnegative, check_positive_int, 
 
 __all__ = [
     "CGResult",
-    "backward_error",
     "basis_change_preconditioner",
     "hat_basis_1d",
     "jacobi",
@@ -63,17 +63,6 @@ class CGResult:
     @property
     def backward_error(self) -> float:
         return float(self.backward_errors[-1])
-
-
-def backward_error(a: Any, x: np.ndarray, b: np.ndarray, anorm: float | None = None) -> float:
-    """Normwise backward error ``||b - A x|| / (||A||_2 ||x|| + ||b||)`` (Rigal–Gaches).
-
-    ``anorm`` defaults to ``||A||_2`` computed densely (``a`` must then be an array).
-    """
-    if anorm is None:
-        anorm = float(np.linalg.norm(np.asarray(a), 2))
-    r = b - a @ x
-    return float(np.linalg.norm(r) / (anorm * np.linalg.norm(x) + np.linalg.norm(b)))
 
 
 def _operator(name: str, a: Any, n: int | None = None) -> LinearOperator:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rankscope.relu.cg import pcg
-from rankscope.relu.hss_nested import NestedHSSPreconditioner, hss_nested
-from rankscope.relu.neurons import random_neurons
-from rankscope.relu.ordering import hyperplane_ordering
+from rankscope.linalg.structured.hss_nested import NestedHSSPreconditioner, hss_nested
+from rankscope.linalg.structured.ordering import hyperplane_ordering
+from rankscope.linalg.structured.pcg import pcg
+from rankscope.nets.shallow_relu import random_neurons
 from rankscope.sampling import Box, gauss_legendre
 
 

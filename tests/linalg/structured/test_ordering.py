@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from rankscope.relu.neurons import random_neurons
-from rankscope.relu.ordering import bisection_order, hyperplane_embedding, hyperplane_ordering
+from rankscope.linalg.structured.ordering import bisection_order, hyperplane_embedding, hyperplane_ordering
+from rankscope.nets.shallow_relu import random_neurons
 
 
 def test_embedding_ignores_orientation():

@@ -1,0 +1,43 @@
+"""Structured solvers (paper 003): preconditioned CG, HSS preconditioners, hyperplane orderings and the
+O(n) direct solvers of the 1D ReLU mass and Heaviside matrices.
+
+``pcg``: preconditioned CG with history, Jacobi and basis-change preconditioners. ``hss``: the robust
+HSS-type structured Cholesky factor; ``hss_nested``: the nested-basis HSS solved by extended
+sparsification. ``ordering``: neuron orderings clustering similar hyperplanes (the cluster tree).
+``relu1d_mass`` / ``relu1d_heaviside`` (with ``relu1d_mass_mixed``, ``relu1d_common`` and
+``compensated``): the O(n) 1D solvers. ``residuals``: backward error (``ord`` selects the norm),
+relative residual and A-norm of an error. Neurons and domains are read structurally, so this package
+imports nothing above ``rankscope.linalg``.
+"""
+
+from rankscope.linalg.structured.hss import HSSCholesky, HSSPreconditioner, hss_cholesky
+from rankscope.linalg.structured.hss_nested import NestedHSS, NestedHSSPreconditioner, hss_nested
+from rankscope.linalg.structured.ordering import bisection_order, hyperplane_embedding, hyperplane_ordering
+from rankscope.linalg.structured.pcg import CGResult, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
+from rankscope.linalg.structured.relu1d_common import IllConditionedWarning
+from rankscope.linalg.structured.relu1d_heaviside import ReluHeavisideSolver1D
+from rankscope.linalg.structured.relu1d_mass import ReluMassSolver1D
+from rankscope.linalg.structured.residuals import a_norm, backward_error, relative_residual
+
+__all__ = [
+    "CGResult",
+    "HSSCholesky",
+    "HSSPreconditioner",
+    "IllConditionedWarning",
+    "NestedHSS",
+    "NestedHSSPreconditioner",
+    "ReluHeavisideSolver1D",
+    "ReluMassSolver1D",
+    "a_norm",
+    "backward_error",
+    "basis_change_preconditioner",
+    "bisection_order",
+    "hat_basis_1d",
+    "hss_cholesky",
+    "hss_nested",
+    "hyperplane_embedding",
+    "hyperplane_ordering",
+    "jacobi",
+    "pcg",
+    "relative_residual",
+]
