@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 RUN    ?= runs/staircase-quick
 
-.PHONY: demo test test-matrix lint typecheck unit bench paper clean
+.PHONY: demo test test-matrix lint typecheck doctest unit bench paper clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.dev: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/rankscope run staircase --preset quick --out $(RUN) --overwrite
 
-test: $(VENV)/.dev lint typecheck unit
+test: $(VENV)/.dev lint typecheck doctest unit
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check rankscope tests benchmarks
@@ -33,6 +33,10 @@ lint: $(VENV)/.dev
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
+
+# Every docstring example in the package runs (about 15 s).
+doctest: $(VENV)/.dev
+	$(BIN)/pytest -p no:cacheprovider -p no:xdist --doctest-modules rankscope
 
 # One pytest-xdist worker per core (each single-threaded, see tests/conftest.py); slowest 15 printed.
 PYTEST_ARGS ?= -n auto --dist worksteal --durations=15

@@ -6,8 +6,9 @@
 ``D^T W D`` of sampled functions (papers/000 eq. 4.1). ``matrix_free``: top eigenvalues and
 eps-rank of large symmetric PSD operators without forming them (``psd_operator``: the operators;
 ``block_krylov``: the default kernel). ``reduction`` (Thm 3.2, with ``row_selection`` choosing P)
-and ``loss_bound`` (Thm 3.3): paper 000 Sec. 3. ``truncated_svd``: truncated-SVD solves (paper 001). ``pca_dim``: PCA dimension of
-features (paper 004). ``ginibre``: Lyapunov exponents of Gaussian matrix products (paper 004 eq. 10).
+and ``loss_bound`` (Thm 3.3): paper 000 Sec. 3. ``truncated_svd``: truncated-SVD solves (paper
+001). ``pca_dim``: PCA dimension of features (paper 004). ``ginibre``: Lyapunov exponents of
+Gaussian matrix products (paper 004 eq. 10).
 """
 
 from rankscope.linalg.ginibre import lyapunov_exponents

@@ -37,6 +37,7 @@ def monte_carlo(domain: Domain, n: int, *, seed: int = 0) -> Quadrature:
         seed: non-negative int; equal seeds give identical rules.
 
     Example:
+        >>> from rankscope.sampling import Box
         >>> q = monte_carlo(Box.cube(0.0, 2.0, 3), 100, seed=1)
         >>> q.points.shape, round(q.total_weight, 12)
         ((100, 3), 8.0)
@@ -66,6 +67,7 @@ def sobol(domain: Domain, n: int, *, seed: int = 0, scramble: bool = True) -> Qu
         scramble: Owen scrambling with digital shift (recommended).
 
     Example:
+        >>> from rankscope.sampling import Box
         >>> q = sobol(Box.cube(0.0, 1.0, 2), 1024)
         >>> abs(q.integrate(lambda x: x[:, 0] * x[:, 1]) - 0.25) < 1e-4
         True

@@ -21,6 +21,9 @@ by a kill is recognised by its missing newline and dropped on read (and cut off 
 append). **Nothing the user owns is ever deleted**: ``--overwrite`` removes only the files the
 manifest lists, and a non-empty folder without the marker is refused.
 
+:func:`to_jsonable` turns any value into strict JSON data (or names what cannot be stored);
+:func:`plain` only converts containers and numpy values (for settings, overrides and configs).
+
 Example:
     >>> import tempfile
     >>> run = RunDir.create(tempfile.mkdtemp() + "/run", experiment="demo", preset="quick",
@@ -32,6 +35,7 @@ Example:
     ['config.toml', 'metrics.jsonl']
 """
 
+from rankscope.store._arrays import ARRAYS_FILE, FIGURE_DPI, FIGURES_DIR
 from rankscope.store._atomic import (
     StoreError,
     atomic_write_bytes,
@@ -39,7 +43,6 @@ from rankscope.store._atomic import (
     rankscope_version,
     sha256,
 )
-from rankscope.store._arrays import ARRAYS_FILE, FIGURE_DPI, FIGURES_DIR
 from rankscope.store._checkpoints import KEEP_CHECKPOINTS, LATEST_FILE, CheckpointFallbackWarning
 from rankscope.store._codec import plain, to_jsonable
 from rankscope.store._create import CONFIG_FILE
