@@ -43,7 +43,7 @@ import numpy as np, torch
 torch.set_num_threads(1)
 from rankscope.nets import MLP
 from rankscope.matrices.ntk import output_ntk, residual_ntk
-from rankscope.operators.differential import negative_laplacian
+from rankscope.operators.standard_operators import negative_laplacian
 spec = json.loads(sys.argv[1])
 model = MLP(1, spec["width"], spec["depth"], act="tanh", seed=0)
 

@@ -20,7 +20,7 @@ import time
 import torch
 
 from rankscope.bench import BenchResult, best_of
-from rankscope.matrices.jacobian import partial_ranks
+from rankscope.matrices.jacobian_ranks import partial_ranks
 from rankscope.matrices.patch import Patch
 from rankscope.nets.resnet import resnet18
 

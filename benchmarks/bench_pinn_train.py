@@ -35,7 +35,7 @@ import torch
 
 from rankscope.bench import BenchResult, best_of
 from rankscope.nets import MLP
-from rankscope.operators.differential import negative_laplacian
+from rankscope.operators.standard_operators import negative_laplacian
 from rankscope.train import Stage, Trainer
 
 STEPS = 1000

@@ -17,7 +17,8 @@ import torch
 
 from rankscope.bench import BenchResult, best_of
 from rankscope.matrices.random_features import sample_features, system_matrix_ad
-from rankscope.operators.stencils import fd_grid, laplacian_operator
+from rankscope.operators.constant_coefficient import laplacian_operator
+from rankscope.operators.fd_grids import fd_grid
 
 
 def run(quick: bool = False) -> list[BenchResult]:

@@ -7,14 +7,17 @@ downstream of these checks assume clean input.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "as_matrix",
     "as_vector",
     "check_choice",
+    "check_finite_real",
     "check_nonnegative",
     "check_positive_int",
     "check_symmetric",
@@ -30,7 +33,7 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def describe(value: Any) -> str:
+def describe(value: object) -> str:
     """A short, safe description of ``value`` for an error message."""
     if isinstance(value, np.ndarray) or hasattr(value, "shape"):
         dtype = getattr(value, "dtype", "?")
@@ -39,7 +42,7 @@ def describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _to_numpy(name: str, value: Any) -> np.ndarray:
+def _to_numpy(name: str, value: npt.ArrayLike) -> np.ndarray:
     try:
         import torch
 
@@ -54,7 +57,7 @@ def _to_numpy(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def as_matrix(name: str, value: Any, *, square: bool = False) -> np.ndarray:
+def as_matrix(name: str, value: npt.ArrayLike, *, square: bool = False) -> np.ndarray:
     """Return ``value`` as a finite float64 2-D array, or raise naming ``name``."""
     arr = _to_numpy(name, value)
     if arr.ndim != 2:
@@ -67,7 +70,7 @@ def as_matrix(name: str, value: Any, *, square: bool = False) -> np.ndarray:
     return arr
 
 
-def as_vector(name: str, value: Any) -> np.ndarray:
+def as_vector(name: str, value: npt.ArrayLike) -> np.ndarray:
     """Return ``value`` as a finite float64 1-D array, or raise naming ``name``."""
     arr = _to_numpy(name, value)
     if arr.ndim != 1:
@@ -77,7 +80,7 @@ def as_vector(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def input_eps(value: Any) -> float:
+def input_eps(value: object) -> float:
     """Machine epsilon of the floating dtype ``value`` arrived in (float64's for non-float input).
 
     Looks at the dtype *before* any conversion to float64, so that a float32 torch tensor or numpy
@@ -108,7 +111,7 @@ def input_eps(value: Any) -> float:
 FLOAT64_SYMMETRY_RTOL = 1e-8
 
 
-def default_rtol(value: Any) -> float:
+def default_rtol(value: object) -> float:
     """The default relative symmetry tolerance for ``value``: it follows the input dtype.
 
     ``max(1e-8, min(0.1, 1000 eps))``: 1e-8 for float64 (far above its round-off, far below any
@@ -144,6 +147,17 @@ def check_symmetric(name: str, matrix: np.ndarray, *, rtol: float | None = None)
     return matrix
 
 
+def check_finite_real(name: str, value: object) -> float:
+    """Return ``value`` (an int or float, numpy's included, not a bool) as a finite float, or raise
+    naming ``name``: ``TypeError`` for any other type, ``ValueError`` for NaN and Inf."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a finite real number; got {describe(value)}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite real number; got {value!r}")
+    return x
+
+
 def check_nonnegative(name: str, value: Any) -> float:
     """Return ``value`` as a finite float >= 0, or raise naming ``name``."""
     try:
@@ -155,7 +169,7 @@ def check_nonnegative(name: str, value: Any) -> float:
     return x
 
 
-def check_positive_int(name: str, value: Any) -> int:
+def check_positive_int(name: str, value: object) -> int:
     """Return ``value`` as an int >= 1, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a positive integer; got {describe(value)}")
@@ -164,7 +178,7 @@ def check_positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
-def check_choice(name: str, value: Any, choices: tuple[str, ...] | list[str]) -> str:
+def check_choice(name: str, value: object, choices: tuple[str, ...] | list[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise listing them."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")

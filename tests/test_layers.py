@@ -203,10 +203,20 @@ def _registers(path: Path) -> bool:
     return False
 
 
+def _in_paper_folder(module: str, package: str) -> bool:
+    """A public module of a paper folder (``experiments/paper003/sggn.py``) is one experiment."""
+    parts = module[len(package) + 1 :].split(".")
+    return len(parts) == 3 and parts[1].startswith("paper") and not parts[2].startswith("_")
+
+
 def experiment_cross_imports(root: Path, package: str) -> list[Edge]:
     """Imports of one experiment module (one that registers an experiment) by another."""
     modules = module_names(root, package)
-    experiments = {m for m, p in modules.items() if m.startswith(f"{package}.experiments.") and _registers(p)}
+    experiments = {
+        m
+        for m, p in modules.items()
+        if m.startswith(f"{package}.experiments.") and (_registers(p) or _in_paper_folder(m, package))
+    }
     return [
         e
         for e in import_edges(root, package)

@@ -15,8 +15,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from rankscope._checks import as_vector
+from rankscope.linalg.types import VectorLike
 
 __all__ = ["error_amplitudes", "error_dft", "periodic_grid", "rolling_average"]
 
@@ -35,7 +37,7 @@ def periodic_grid(low: float, high: float, n: int) -> np.ndarray:
     return low + (high - low) * np.arange(n) / n
 
 
-def error_dft(u_true: object, u_nn: object) -> np.ndarray:
+def error_dft(u_true: VectorLike, u_nn: VectorLike) -> np.ndarray:
     """One-sided amplitudes of the DFT of ``e = u_true - u_nn`` on a periodic uniform grid, eq. (6).
 
     ``A_k = |e^_k| / N`` for ``k = 0`` (and ``k = N/2`` when ``N`` is even), ``2 |e^_k| / N`` otherwise,
@@ -62,7 +64,7 @@ def error_dft(u_true: object, u_nn: object) -> np.ndarray:
 
 
 def error_amplitudes(
-    u_true: object, u_nn: object, frequencies: Sequence[float], *, period: float = 2 * math.pi
+    u_true: VectorLike, u_nn: VectorLike, frequencies: Sequence[float], *, period: float = 2 * math.pi
 ) -> np.ndarray:
     """The amplitudes of :func:`error_dft` at the angular ``frequencies`` (``w = 2 pi k / period``).
 
@@ -94,7 +96,7 @@ def error_amplitudes(
     return np.asarray(out)
 
 
-def rolling_average(values: object, window: int = 50) -> np.ndarray:
+def rolling_average(values: npt.ArrayLike, window: int = 50) -> np.ndarray:
     """Trailing rolling mean ``m_t = mean(v[max(0, t - window + 1) : t + 1])`` along axis 0.
 
     The paper (appendix A) averages 50 values; the first ``window - 1`` entries average what exists so

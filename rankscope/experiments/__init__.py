@@ -1,8 +1,5 @@
 """The papers' experiments: a registry of named, typed, preset-driven runs."""
 
-import importlib as _importlib
-import pkgutil as _pkgutil
-
 from rankscope.experiments.base import (
     FIELD_RULES,
     REGISTRY,
@@ -38,7 +35,5 @@ __all__ = [
     "unexpected_failures",
 ]
 
-# Every module in this package other than the infrastructure defines and registers experiments.
-for _info in _pkgutil.iter_modules(__path__):
-    if _info.name not in ("base", "checks", "runner") and not _info.name.startswith("_"):
-        _importlib.import_module(f"{__name__}.{_info.name}")
+# The explicit list of experiments (importing it registers them).
+from rankscope.experiments import registry as _registry  # noqa: F401

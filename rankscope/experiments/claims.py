@@ -70,6 +70,9 @@ class Claim:
         band: half-width of the fragile band, in the margin's units.
         when: ``(config) -> bool``: whether the claim applies to this config (default: always), e.g.
             a claim about 2D runs when the config has no 2D problem.
+        title: ``(config) -> str``: the check's name when it quotes a setting (``H_A_AD(1e-12) >
+            H_A_FD(1e-12)``); ``name`` stays the row's fixed key in its table.
+        quote: ``(config) -> str``: the paper statement when it quotes a setting.
     """
 
     name: str
@@ -79,6 +82,12 @@ class Claim:
     describe: Callable[[Any, Any], str]
     band: float = DEFAULT_BAND
     when: Callable[[Any], bool] | None = None
+    title: Callable[[Any], str] | None = None
+    quote: Callable[[Any], str] | None = None
+
+    def check_name(self, config: Any) -> str:
+        """The name of the check this row gives under ``config``."""
+        return self.name if self.title is None else self.title(config)
 
     def applies(self, config: Any) -> bool:
         return self.when is None or bool(self.when(config))
@@ -87,12 +96,12 @@ class Claim:
         """The verdict of this claim on ``measures`` (a :class:`Check`)."""
         verdict = self.criterion(measures, config)
         ours = self.describe(measures, config)
+        name = self.check_name(config)
+        paper = self.paper if self.quote is None else self.quote(config)
         if isinstance(verdict, (bool, np.bool_)):
-            return Check(self.name, self.paper, ours, bool(verdict))
+            return Check(name, paper, ours, bool(verdict))
         margin = float(verdict)
-        return Check.by_margin(
-            self.name, self.paper, ours, -math.inf if math.isnan(margin) else margin, band=self.band
-        )
+        return Check.by_margin(name, paper, ours, -math.inf if math.isnan(margin) else margin, band=self.band)
 
 
 def evaluate_claims(claims: Sequence[Claim], measures: Any, config: Any) -> list[Check]:

@@ -8,9 +8,11 @@ eps-rank of large symmetric PSD operators without forming them (``psd_operator``
 ``block_krylov``: the default kernel). ``reduction`` (Thm 3.2, with ``row_selection`` choosing P)
 and ``loss_bound`` (Thm 3.3): paper 000 Sec. 3. ``truncated_svd``: truncated-SVD solves (paper
 001). ``pca_dim``: PCA dimension of features (paper 004). ``ginibre``: Lyapunov exponents of
-Gaussian matrix products (paper 004 eq. 10).
+Gaussian matrix products (paper 004 eq. 10). ``structured``: the structured solvers of paper 003
+(every name of its ``__all__`` is re-exported here).
 """
 
+from rankscope.linalg import structured
 from rankscope.linalg.ginibre import lyapunov_exponents
 from rankscope.linalg.gram import gram_from_features
 from rankscope.linalg.loss_bound import LossLowerBound, dist_to_span, loss_lower_bound
@@ -35,28 +37,7 @@ from rankscope.linalg.structure_measures import (
     extreme_eigenvalues,
     offdiagonal_ranks,
 )
-from rankscope.linalg.structured import (
-    CGResult,
-    HSSCholesky,
-    HSSPreconditioner,
-    IllConditionedWarning,
-    NestedHSS,
-    NestedHSSPreconditioner,
-    ReluHeavisideSolver1D,
-    ReluMassSolver1D,
-    a_norm,
-    backward_error,
-    basis_change_preconditioner,
-    bisection_order,
-    hat_basis_1d,
-    hss_cholesky,
-    hss_nested,
-    hyperplane_embedding,
-    hyperplane_ordering,
-    jacobi,
-    pcg,
-    relative_residual,
-)
+from rankscope.linalg.structured import *  # noqa: F403 - its whole __all__ is re-exported below
 from rankscope.linalg.truncated_svd import (
     TruncatedSolve,
     TruncationCurve,
@@ -67,27 +48,15 @@ from rankscope.linalg.truncated_svd import (
 
 __all__ = [
     "SELECTION_METHODS",
-    "CGResult",
-    "HSSCholesky",
-    "HSSPreconditioner",
-    "IllConditionedWarning",
     "LossLowerBound",
     "MatrixFreeCount",
-    "NestedHSS",
-    "NestedHSSPreconditioner",
     "OffDiagonalRanks",
-    "ReluHeavisideSolver1D",
-    "ReluMassSolver1D",
     "Spectrum",
     "Theorem32Result",
     "TruncatedSolve",
     "TruncationCurve",
-    "a_norm",
     "as_spectrum",
     "aslinearoperator_psd",
-    "backward_error",
-    "basis_change_preconditioner",
-    "bisection_order",
     "condition_number",
     "count_above",
     "cutoff_number",
@@ -99,20 +68,12 @@ __all__ = [
     "eps_rank_matrix_free",
     "extreme_eigenvalues",
     "gram_from_features",
-    "hat_basis_1d",
-    "hss_cholesky",
-    "hss_nested",
-    "hyperplane_embedding",
-    "hyperplane_ordering",
-    "jacobi",
     "loss_lower_bound",
     "lyapunov_exponents",
     "numerical_rank",
     "offdiagonal_ranks",
     "pca_dimension",
     "pca_spectrum",
-    "pcg",
-    "relative_residual",
     "select_rows",
     "shared_count",
     "singular_spectrum",
@@ -123,3 +84,4 @@ __all__ = [
     "truncated_svd_solve",
     "truncation_curve",
 ]
+__all__ += structured.__all__

@@ -9,16 +9,15 @@ algebra on arrays: the builders that evaluate the neuron functions of a model
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from rankscope._checks import as_matrix, as_vector
+from rankscope.linalg.types import MatrixLike, VectorLike
 
 __all__ = ["gram_from_features"]
 
 
-def gram_from_features(features: Any, weights: Any) -> np.ndarray:
+def gram_from_features(features: MatrixLike, weights: VectorLike) -> np.ndarray:
     """Return ``M = D^T diag(w) D`` in float64 (paper 000 eq. 4.1).
 
     Args:
@@ -43,4 +42,5 @@ def gram_from_features(features: Any, weights: Any) -> np.ndarray:
     if np.any(w < 0):
         raise ValueError(f"weights must be non-negative; got min {w.min():.3e}")
     m = d.T @ (w[:, None] * d)
-    return 0.5 * (m + m.T)
+    out: np.ndarray = 0.5 * (m + m.T)
+    return out

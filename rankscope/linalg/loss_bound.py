@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 import scipy.linalg
 
 from rankscope._checks import as_matrix, as_vector, describe
 from rankscope.linalg.reduction import real_nonnegative
+from rankscope.linalg.types import MatrixLike, VectorLike, Weighted
 
 __all__ = ["LossLowerBound", "dist_to_span", "loss_lower_bound"]
 
 
-def _count(name: str, value: Any) -> int:
+def _count(name: str, value: object) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a non-negative integer; got {describe(value)}")
     if value < 0:
@@ -90,7 +90,12 @@ def loss_lower_bound(dist_p: float, C: float, p: int, n: int, eps: float, C_S: f
     return LossLowerBound(value=(dist_p - slack) / C_S, dist=dist_p, slack=slack, C_S=C_S)
 
 
-def dist_to_span(features: Any, target: Any, weights: Any, selected: Any = None) -> float:
+def dist_to_span(
+    features: MatrixLike,
+    target: VectorLike,
+    weights: VectorLike | Weighted,
+    selected: npt.ArrayLike | None = None,
+) -> float:
     """Weighted least-squares distance from ``target`` to the span of the ``selected`` functions.
 
     ``d = min_a ( sum_k w_k (u*(x_k) - sum_{j in S} a_j phi_j(x_k))^2 )^{1/2}``, the quadrature

@@ -34,6 +34,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 from rankscope._checks import check_choice, check_nonnegative, check_positive_int, describe
 from rankscope.linalg.block_krylov import SUBSPACE_MAXITER, subspace_eigenvalues
 from rankscope.linalg.psd_operator import CountedOperator, aslinearoperator_psd, dense_eigenvalues
+from rankscope.linalg.types import PSDOperatorLike
 
 __all__ = ["MatrixFreeCount", "count_above", "eps_rank_matrix_free", "top_eigenvalues"]
 
@@ -81,7 +82,7 @@ def _lanczos(
     return np.sort(np.asarray(vals, dtype=np.float64))[::-1], converged
 
 
-def _check_common(method: Any, tol: Any, seed: Any, maxiter: Any) -> tuple[str, float, int]:
+def _check_common(method: str, tol: float, seed: int, maxiter: int | None) -> tuple[str, float, int]:
     method = check_choice("method", method, _METHODS)
     tol = check_nonnegative("tol", tol)
     if tol <= 0:
@@ -94,7 +95,7 @@ def _check_common(method: Any, tol: Any, seed: Any, maxiter: Any) -> tuple[str, 
 
 
 def top_eigenvalues(
-    op: Any,
+    op: PSDOperatorLike,
     k: int,
     *,
     method: Literal["lanczos", "subspace"] = "subspace",
@@ -148,7 +149,7 @@ def top_eigenvalues(
 
 
 def count_above(
-    op: Any,
+    op: PSDOperatorLike,
     threshold: float,
     *,
     method: Literal["lanczos", "subspace"] = "subspace",
@@ -210,7 +211,7 @@ def count_above(
     return MatrixFreeCount(count, vals[: count + 1], t, used, a.count, converged)
 
 
-def eps_rank_matrix_free(op: Any, eps: float = 1e-6, **kw: Any) -> int:
+def eps_rank_matrix_free(op: PSDOperatorLike, eps: float = 1e-6, **kw: Any) -> int:
     """The eps-rank ``r_eps(M) = |{ lambda(M) > eps }|`` of a PSD operator, matrix-free.
 
     paper 000, Def. 2.5 eq. (2.4) (``|lambda|`` before (4.1); for PSD M the

@@ -9,12 +9,12 @@ are used, so an ``eig`` spectrum of a symmetric matrix can feed the singular-val
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from rankscope._checks import check_nonnegative, describe
-from rankscope.linalg.spectrum import as_spectrum
+from rankscope.linalg.spectrum import SpectrumLike, as_spectrum
 
 __all__ = [
     "condition_number",
@@ -27,16 +27,16 @@ __all__ = [
 ]
 
 
-def _real(name: str, value: Any) -> float:
+def _real(name: str, value: object) -> float:
     """A real, finite, >= 0 number; strings and booleans are rejected as wrong types."""
     if isinstance(value, (str, bytes, bool, np.bool_)):
         raise TypeError(f"{name} must be a real number; got {describe(value)}")
     return check_nonnegative(name, value)
 
 
-def _abs_desc(name: str, x: Any, kind: str) -> np.ndarray:
+def _abs_desc(name: str, x: SpectrumLike, kind: Literal["eig", "svd"]) -> np.ndarray:
     """``|values|`` of the spectrum of ``x`` sorted descending."""
-    spec = as_spectrum(x, kind, name=name)  # type: ignore[arg-type]
+    spec = as_spectrum(x, kind, name=name)
     return np.sort(np.abs(spec.values))[::-1]
 
 
@@ -52,7 +52,7 @@ def _check_ratio(a_ratio: Any) -> float:
     return a
 
 
-def eps_rank(m: Any, eps: float = 1e-6) -> int:
+def eps_rank(m: SpectrumLike, eps: float = 1e-6) -> int:
     """The eps-rank: number of eigenvalues of absolute value strictly above an absolute ``eps``.
 
     ``r_eps(M) = |{ |lambda(M)| > eps }|`` (paper 000, Def. 2.5 eq. (2.4)
@@ -72,7 +72,7 @@ def eps_rank(m: Any, eps: float = 1e-6) -> int:
     return int(np.count_nonzero(vals > eps))
 
 
-def numerical_rank(w: Any, eps: float | None = None) -> int:
+def numerical_rank(w: SpectrumLike, eps: float | None = None) -> int:
     """Numerical rank: number of singular values at least ``eps`` times the spectral norm.
 
     ``Rank_eps(W) = #{ i <= min(n, d) : sigma_i >= eps * ||W||_2 }``
@@ -97,7 +97,7 @@ def numerical_rank(w: Any, eps: float | None = None) -> int:
     return int(np.count_nonzero(vals >= eps * vals[0]))
 
 
-def cutoff_number(a: Any, a_ratio: float) -> int:
+def cutoff_number(a: SpectrumLike, a_ratio: float) -> int:
     """Effective cut-off number: singular values at least ``a_ratio`` times the largest one.
 
     ``e_A(a) = |{ sigma in S : sigma >= a * sigma_max }|`` (paper 001
@@ -122,7 +122,7 @@ def cutoff_number(a: Any, a_ratio: float) -> int:
     return int(np.count_nonzero(vals >= ratio * vals[0]))
 
 
-def truncated_entropy(a: Any, a_ratio: float) -> float:
+def truncated_entropy(a: SpectrumLike, a_ratio: float) -> float:
     """Truncated entropy: spectral entropy of the kept singular values, divided by their count.
 
     ``H_A(a) = -(1/e) sum_{k=1}^{e} p_k log p_k``, ``p_k = sigma_k / sum_{j<=e} sigma_j``,
@@ -150,7 +150,7 @@ def truncated_entropy(a: Any, a_ratio: float) -> float:
     return min(max(h, 0.0), math.log(e) / e)
 
 
-def effective_rank(a: Any) -> float:
+def effective_rank(a: SpectrumLike) -> float:
     """Effective rank of Roy & Vetterli (2007): the exponential of the singular-value entropy.
 
     ``erank(A) = exp(-sum_k p_k log p_k)``, ``p_k = sigma_k / sum_j sigma_j`` over the nonzero
@@ -173,7 +173,7 @@ def effective_rank(a: Any) -> float:
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
-def stable_rank(a: Any) -> float:
+def stable_rank(a: SpectrumLike) -> float:
     """Stable rank: squared Frobenius norm over squared spectral norm.
 
     ``srank(A) = ||A||_F^2 / ||A||_2^2 = sum_k sigma_k^2 / sigma_max^2`` (a standard companion of
@@ -193,7 +193,7 @@ def stable_rank(a: Any) -> float:
     return float(np.sum((vals / vals[0]) ** 2))
 
 
-def condition_number(a: Any) -> float:
+def condition_number(a: SpectrumLike) -> float:
     """2-norm condition number over the min(m, n) singular values.
 
     ``kappa(A) = sigma_max / sigma_min`` with sigma_min the smallest of the min(m, n) singular

@@ -18,19 +18,18 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from rankscope._checks import as_matrix
 from rankscope.linalg.measures import numerical_rank
 from rankscope.linalg.spectrum import Spectrum
+from rankscope.linalg.types import MatrixLike
 
 __all__ = ["pca_dimension", "pca_spectrum"]
 
 
-def pca_spectrum(features: Any) -> Spectrum:
+def pca_spectrum(features: MatrixLike) -> Spectrum:
     """Eigenvalues of the sample covariance ``Sigma = X_c^T X_c / (N - 1)`` of ``features``, float64.
 
     ``X_c`` is ``features`` with its column means removed. All d eigenvalues are returned (the
@@ -58,7 +57,7 @@ def pca_spectrum(features: Any) -> Spectrum:
     )
 
 
-def pca_dimension(features: Any, eps: float | None = None) -> int:
+def pca_dimension(features: MatrixLike, eps: float | None = None) -> int:
     """Number of PCA eigenvalues at least ``eps x lambda_max`` (default eps = 1.19e-7 x d).
 
     ``PCADim(X) = #{ i : lambda_i(Sigma) >= eps * lambda_max(Sigma) }`` with Sigma the sample

@@ -17,6 +17,7 @@ import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from rankscope._checks import as_matrix, check_positive_int, default_rtol, describe
+from rankscope.linalg.types import PSDOperatorLike, VectorLike
 
 __all__ = ["CountedOperator", "aslinearoperator_psd", "dense_eigenvalues"]
 
@@ -41,7 +42,7 @@ class CountedOperator(LinearOperator):
         return self
 
 
-def _to_numpy_vector(y: Any, n: int) -> np.ndarray:
+def _to_numpy_vector(y: VectorLike, n: int) -> np.ndarray:
     if hasattr(y, "detach"):  # torch tensor
         y = y.detach().cpu().double().numpy()
     arr = np.asarray(y, dtype=np.float64)
@@ -68,7 +69,7 @@ def _check_symmetric_probe(name: str, mat: np.ndarray, rtol: float = 1e-8) -> No
         )
 
 
-def aslinearoperator_psd(op: Any, n: int | None = None) -> LinearOperator:
+def aslinearoperator_psd(op: PSDOperatorLike, n: int | None = None) -> LinearOperator:
     """Wrap a symmetric PSD operator as a float64 ``scipy.sparse.linalg.LinearOperator``.
 
     The operator is the Gram/mass matrix ``M`` of paper 000 (Def. 2.4,

@@ -18,9 +18,8 @@ How ``P`` is chosen: :mod:`rankscope.linalg.row_selection`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 import scipy.linalg
 
 from rankscope._checks import (
@@ -35,19 +34,20 @@ from rankscope._checks import (
 from rankscope.linalg.measures import eps_rank
 from rankscope.linalg.row_selection import SELECTION_METHODS, select_rows
 from rankscope.linalg.spectrum import Spectrum
+from rankscope.linalg.types import MatrixLike, VectorLike
 
 __all__ = ["Theorem32Result", "theorem32_reduction"]
 
 _PSD_RTOL = 1e-9  # a Gram matrix's eigenvalues may dip below 0 by round-off only
 
 
-def _frozen(arr: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+def _frozen(arr: np.ndarray, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     out = np.array(arr, dtype=dtype, copy=True)
     out.setflags(write=False)
     return out
 
 
-def real_nonnegative(name: str, value: Any) -> float:
+def real_nonnegative(name: str, value: object) -> float:
     """``value`` as a finite float ``>= 0``; str, bytes and bools are refused (``TypeError``)."""
     if isinstance(value, (str, bytes, bool, np.bool_)):
         raise TypeError(f"{name} must be a real number; got {describe(value)}")
@@ -116,7 +116,7 @@ class Theorem32Result:
         return float("nan") if self.bound == 0 else float("inf")
 
 
-def theorem32_reduction(gram: Any, beta: Any, eps: float, *, method: str = "qr") -> Theorem32Result:
+def theorem32_reduction(gram: MatrixLike, beta: VectorLike, eps: float, *, method: str = "qr") -> Theorem32Result:
     """Approximate ``f = sum_j beta_j f_j`` by ``p = r_eps(M)`` of the ``f_j`` as in Theorem 3.2's proof.
 
     ``beta~ = [I_p 0] P beta - V12 V22^{-1} [0 I_{n-p}] P beta`` with ``PQ = [[V11, V12], [V21, V22]]``

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
-
 import numpy as np
 import scipy.linalg
 
 from rankscope._checks import as_matrix, check_choice
+from rankscope.linalg.types import MatrixLike
 
 __all__ = ["SELECTION_METHODS", "select_rows"]
 
@@ -35,7 +34,7 @@ SELECTION_METHODS: tuple[str, ...] = ("qr", "maxvol", "exhaustive")
 _EXHAUSTIVE_LIMIT = 200_000  # subsets
 
 
-def select_rows(basis: Any, method: str = "qr") -> np.ndarray:
+def select_rows(basis: MatrixLike, method: str = "qr") -> np.ndarray:
     """Indices of ``k`` rows of an ``(n, k)`` orthonormal basis whose ``k x k`` block is well conditioned.
 
     This is the choice of the permutation ``P`` in the proof of Theorem 3.2 (paper 000): with

@@ -8,11 +8,12 @@ All analysis is done in float64 whatever the dtype of the source matrix, which i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import scipy.linalg
 
+from rankscope.linalg.types import MatrixLike
 from rankscope._checks import (
     as_matrix,
     check_choice,
@@ -22,7 +23,7 @@ from rankscope._checks import (
     describe,
 )
 
-__all__ = ["Spectrum", "as_spectrum", "eigenspectrum", "singular_spectrum"]
+__all__ = ["Spectrum", "SpectrumLike", "as_spectrum", "eigenspectrum", "singular_spectrum"]
 
 _KINDS = ("eig", "svd")
 
@@ -88,7 +89,11 @@ class Spectrum:
         return float(np.min(np.abs(self.values))) if self.values.size else 0.0
 
 
-def _dtype_name(value: Any) -> str:
+SpectrumLike: TypeAlias = Spectrum | MatrixLike
+"""What the measures of :mod:`rankscope.linalg.measures` read: a ``Spectrum`` or a matrix to take one of."""
+
+
+def _dtype_name(value: MatrixLike) -> str:
     dtype = getattr(value, "dtype", None)
     if dtype is None:
         return np.asarray(value).dtype.name
@@ -96,7 +101,7 @@ def _dtype_name(value: Any) -> str:
     return str(name) if name is not None else str(dtype).removeprefix("torch.")
 
 
-def eigenspectrum(matrix: Any, *, symmetric_rtol: float | None = None, name: str = "matrix") -> Spectrum:
+def eigenspectrum(matrix: MatrixLike, *, symmetric_rtol: float | None = None, name: str = "matrix") -> Spectrum:
     """Eigenvalues of a real symmetric matrix, in float64, sorted descending.
 
     Computes ``lambda_1 >= ... >= lambda_n`` of ``M = (M + M^T)/2`` with LAPACK ``eigvalsh``
@@ -136,7 +141,7 @@ def eigenspectrum(matrix: Any, *, symmetric_rtol: float | None = None, name: str
     return Spectrum(vals, kind="eig", dtype=dtype, shape=arr.shape)
 
 
-def singular_spectrum(matrix: Any, *, name: str = "matrix") -> Spectrum:
+def singular_spectrum(matrix: MatrixLike, *, name: str = "matrix") -> Spectrum:
     """Singular values of any real 2-D matrix, in float64, sorted descending.
 
     Computes ``sigma_1 >= ... >= sigma_r >= 0``, ``r = min(m, n)``, with ``scipy.linalg.svdvals``:
@@ -166,7 +171,7 @@ def singular_spectrum(matrix: Any, *, name: str = "matrix") -> Spectrum:
     return Spectrum(vals, kind="svd", dtype=dtype, shape=arr.shape)
 
 
-def as_spectrum(x: Any, kind: Literal["eig", "svd"], *, name: str = "x") -> Spectrum:
+def as_spectrum(x: SpectrumLike, kind: Literal["eig", "svd"], *, name: str = "x") -> Spectrum:
     """Pass a ``Spectrum`` through unchanged, else compute the spectrum of ``kind`` from a matrix.
 
     A ``Spectrum`` of the other kind is accepted as is: the measures only use ``|values|``, and for

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from rankscope._checks import as_matrix, check_positive_int, describe
 from rankscope.linalg.structured.relu1d_common import IllConditionedWarning
+from rankscope.linalg.types import MatrixLike
 
 __all__ = [
     "OffDiagonalRanks",
@@ -57,7 +57,7 @@ def extreme_eigenvalues(op: LinearOperator, *, tol: float = 1e-6, seed: int = 0)
     return 1.0 / lmax_inv, lmax
 
 
-def eigenvector_sign_changes(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
+def eigenvector_sign_changes(matrix: MatrixLike) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (ascending) and the number of sign changes of each eigenvector.
 
     The sign-change count is a frequency measure of the eigenvector as a sequence over the neurons
@@ -91,7 +91,9 @@ class OffDiagonalRanks:
     max_rank: int
 
 
-def offdiagonal_ranks(matrix: Any, block_size: int, tol: float, *, order: Any = None) -> OffDiagonalRanks:
+def offdiagonal_ranks(
+    matrix: MatrixLike, block_size: int, tol: float, *, order: npt.ArrayLike | None = None
+) -> OffDiagonalRanks:
     """Numerical ranks of the off-diagonal block rows of ``matrix`` (after reordering by ``order``).
 
     Blocks are consecutive index ranges ``I`` of length ``block_size`` (the last may be shorter); for

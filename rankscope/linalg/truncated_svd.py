@@ -14,13 +14,13 @@ paper says ("computation errors").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 
 from rankscope._checks import as_matrix, as_vector, check_positive_int, describe
 from rankscope.linalg.measures import cutoff_number
 from rankscope.linalg.spectrum import Spectrum
+from rankscope.linalg.types import MatrixLike, VectorLike
 
 __all__ = ["TruncatedSolve", "TruncationCurve", "shared_count", "truncated_svd_solve", "truncation_curve"]
 
@@ -67,7 +67,7 @@ class TruncationCurve:
         return float(self.errors[hit[0]])
 
 
-def _inputs(a: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
+def _inputs(a: MatrixLike, f: VectorLike) -> tuple[np.ndarray, np.ndarray]:
     arr = as_matrix("a", a)
     rhs = as_vector("f", f)
     if rhs.shape[0] != arr.shape[0]:
@@ -81,7 +81,7 @@ def _inputs(a: Any, f: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def truncated_svd_solve(
-    a: Any, f: Any, position: int | None = None, *, a_ratio: float | None = None
+    a: MatrixLike, f: VectorLike, position: int | None = None, *, a_ratio: float | None = None
 ) -> TruncatedSolve:
     """Solve ``A a = f`` keeping the ``P`` largest singular triplets (paper 001 eq. 14).
 
@@ -118,7 +118,7 @@ def truncated_svd_solve(
     return TruncatedSolve(coef, int(p), err, s)
 
 
-def truncation_curve(a: Any, f: Any, positions: Any = None) -> TruncationCurve:
+def truncation_curve(a: MatrixLike, f: VectorLike, positions: npt.ArrayLike | None = None) -> TruncationCurve:
     """``||A a_P - f|| / ||f||`` for every truncation position P (one SVD; paper 001 Fig. 3(b)).
 
     ``a_P`` are accumulated as partial sums of ``v_i (u_i^T f) / sigma_i`` and ``A a_P - f`` is
@@ -151,7 +151,7 @@ def truncation_curve(a: Any, f: Any, positions: Any = None) -> TruncationCurve:
     return TruncationCurve(pos, np.where(np.isfinite(errs), errs, np.inf), s)
 
 
-def shared_count(s1: Any, s2: Any, *, rtol: float = 0.05) -> int:
+def shared_count(s1: VectorLike, s2: VectorLike, *, rtol: float = 0.05) -> int:
     """K: how many leading singular values of two spectra agree to ``rtol`` (paper 001 Fig. 3(a)).
 
     ``K = max{k : |s1_i - s2_i| <= rtol * s1_i for all i <= k}`` -- "the last similar singular value

@@ -2,27 +2,20 @@
 and the training kernel G (paper 001), empirical NTKs of PINN residuals (paper 002), partial
 Jacobians of sub-networks (paper 004)."""
 
+from rankscope.matrices.activation_derivatives import CLOSED_FORM_ACTIVATIONS, activation_derivative
+from rankscope.matrices.ad_fd_comparison import ADFDComparison, compare_ad_fd, proposition2_bound
 from rankscope.matrices.gram import GramEvaluator, gram_from_features, gram_matrices, gram_matrix
-from rankscope.matrices.jacobian import (
-    JacobianMethod,
-    PartialRanks,
-    RankRule,
-    default_layers,
-    partial_jacobians,
-    partial_ranks,
-)
-from rankscope.matrices.ntk import NTK_METHODS, ResidualNTK, output_ntk, recipe_theta, residual_ntk
+from rankscope.matrices.jacobian import JacobianMethod, default_layers, partial_jacobians
+from rankscope.matrices.jacobian_ranks import PartialRanks, RankRule, partial_ranks
+from rankscope.matrices.ntk import NTK_METHODS, output_ntk, residual_ntk
 from rankscope.matrices.ntk_layerwise import layerwise_supported, layerwise_theta
+from rankscope.matrices.ntk_matrix import ResidualNTK
+from rankscope.matrices.ntk_recipe import recipe_theta
 from rankscope.matrices.patch import Patch, patch_indices
 from rankscope.matrices.random_features import (
-    CLOSED_FORM_ACTIVATIONS,
-    ADFDComparison,
     RandomFeatures,
-    activation_derivative,
     ad_matrix,
-    compare_ad_fd,
     feature_matrix,
-    proposition2_bound,
     sample_features,
     system_matrix_ad,
     system_matrix_fd,

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from rankscope.linalg.gram import gram_from_features
-from rankscope.nets.features import FeatureReader, LayerSpec, capture, resolve_layers
+from rankscope.nets.features import FeatureReader, capture
+from rankscope.nets.layer_specs import LayerSpec, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode, measurement_mode
 
 __all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix"]

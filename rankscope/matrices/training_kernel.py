@@ -33,10 +33,12 @@ from torch.func import functional_call, jacrev
 
 from rankscope._checks import check_choice, check_positive_int, describe
 from rankscope.linalg.spectrum import Spectrum
-from rankscope.matrices.random_features import activation_derivative, ad_matrix
+from rankscope.matrices.activation_derivatives import activation_derivative
+from rankscope.matrices.random_features import ad_matrix
 from rankscope.nets.modes import MeasureMode, measurement_mode
 from rankscope.operators.autodiff import derivative
-from rankscope.operators.stencils import DiffOperator, apply_stencil, stencil_for
+from rankscope.operators.constant_coefficient import DiffOperator
+from rankscope.operators.stencils import apply_stencil, stencil_for
 from rankscope.problems.pinn import PinnSpec
 
 __all__ = [

@@ -1,8 +1,9 @@
 """Models, activations, initialisers and access to neuron functions (paper 000)."""
 
 from rankscope.nets.activations import ACTIVATIONS, activation
-from rankscope.nets.features import FeatureReader, LayerRef, capture, hidden_layers, resolve_layers
+from rankscope.nets.features import FeatureReader, capture
 from rankscope.nets.init import INITIALISERS, deterministic_1d, initialise
+from rankscope.nets.layer_specs import hidden_layers, resolve_layers
 from rankscope.nets.minilm import (
     MINILM_INSTALL,
     MiniLMEncoder,
@@ -12,9 +13,10 @@ from rankscope.nets.minilm import (
 )
 from rankscope.nets.mlp import MLP, BottleneckMLP, HiddenLayer, ResidualMLP, build_mlp, normal_mlp
 from rankscope.nets.modes import MeasureMode, measurement_mode, preserved_rng
+from rankscope.nets.partition_of_unity import grid_partition
 from rankscope.nets.patch_nets import MLPMixer, ViT
 from rankscope.nets.random_features import SOLVERS as RF_SOLVERS
-from rankscope.nets.random_features import RandomFeatureModel, grid_partition
+from rankscope.nets.random_features import RandomFeatureModel
 from rankscope.nets.resnet import ResNet, resnet18
 from rankscope.nets.shallow_relu import (
     ShallowReLU,
@@ -22,7 +24,7 @@ from rankscope.nets.shallow_relu import (
     random_neurons,
     uniform_breakpoints_1d,
 )
-from rankscope.nets.tracing import TracingFallbackWarning
+from rankscope.nets.tracing import LayerRef, TracingFallbackWarning
 from rankscope.nets.udi import UniformDensity, sample_uniform_density, uniform_density
 
 __all__ = [

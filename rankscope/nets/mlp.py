@@ -2,7 +2,7 @@
 behind a 10-neuron bottleneck of Example 2.7; and paper 002's standard-normal MLP (Fig. 2(a)).
 
 All expose ``hidden_layer_names()``: the ordered names of the modules whose outputs are the neuron
-functions of each hidden layer, so ``rankscope.nets.features`` can find "all" or "last" layers.
+functions of each hidden layer, so ``rankscope.nets.layer_specs`` can find "all" or "last" layers.
 """
 
 from __future__ import annotations

@@ -76,7 +76,32 @@ class TokenMean(nn.Module):
         return x[:, 0] if self.cls else x.mean(dim=1)
 
 
-class MLPMixer(nn.Module):
+class _PatchNet(nn.Module):
+    """What :class:`MLPMixer` and :class:`ViT` share: ``embed``, then ``blocks``, then ``pool`` (the
+    features, ``ambient_dim`` wide), then the linear ``head``; initialised by :func:`vision_init`."""
+
+    def __init__(
+        self, embed: nn.Module, blocks: list[nn.Module], pool: TokenMean, head: nn.Linear, seed: int
+    ) -> None:
+        super().__init__()
+        self.embed = embed
+        self.blocks = nn.Sequential(*blocks)
+        self.pool = pool
+        self.head = head
+        self.ambient_dim = head.in_features
+        vision_init(self, seed)
+
+    def rank_layer_names(self) -> list[str]:
+        return ["embed", *[f"blocks.{i}" for i in range(len(self.blocks))], "pool"]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.blocks(self.embed(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class MLPMixer(_PatchNet):
     """MLP-Mixer-style network (Tolstikhin et al. 2021; the "MLP-like" family of paper 004 Table 1).
 
     Sub-networks: ``embed`` (patch embedding), ``blocks.{i}``, ``pool`` (final features).
@@ -95,27 +120,16 @@ class MLPMixer(nn.Module):
         num_classes: int = 10,
         seed: int = 0,
     ) -> None:
-        super().__init__()
         for name, value in (("dim", dim), ("depth", depth), ("num_classes", num_classes)):
             check_positive_int(name, value)
         tokens = _tokens(image_size, patch)
-        self.embed = PatchEmbed(in_channels, dim, patch)
-        self.blocks = nn.Sequential(
-            *[MixerBlock(tokens, dim, token_hidden, channel_hidden) for _ in range(depth)]
+        super().__init__(
+            PatchEmbed(in_channels, dim, patch),
+            [MixerBlock(tokens, dim, token_hidden, channel_hidden) for _ in range(depth)],
+            TokenMean(dim),
+            nn.Linear(dim, num_classes),
+            seed,
         )
-        self.pool = TokenMean(dim)
-        self.head = nn.Linear(dim, num_classes)
-        self.ambient_dim = dim
-        vision_init(self, seed)
-
-    def rank_layer_names(self) -> list[str]:
-        return ["embed", *[f"blocks.{i}" for i in range(len(self.blocks))], "pool"]
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.blocks(self.embed(x)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
 
 
 class Attention(nn.Module):
@@ -166,7 +180,7 @@ class ViTEmbed(nn.Module):
         return torch.cat([cls, p], dim=1) + self.pos_embed
 
 
-class ViT(nn.Module):
+class ViT(_PatchNet):
     """Vision Transformer (Dosovitskiy et al. 2020; the Transformer family of paper 004 Table 1).
 
     Sub-networks: ``embed``, ``blocks.{i}``, ``pool`` (final LayerNorm of the class token).
@@ -185,22 +199,13 @@ class ViT(nn.Module):
         num_classes: int = 10,
         seed: int = 0,
     ) -> None:
-        super().__init__()
         for name, value in (("dim", dim), ("depth", depth), ("heads", heads), ("num_classes", num_classes)):
             check_positive_int(name, value)
         tokens = _tokens(image_size, patch)
-        self.embed = ViTEmbed(in_channels, dim, patch, tokens)
-        self.blocks = nn.Sequential(*[TransformerBlock(dim, heads, mlp_dim) for _ in range(depth)])
-        self.pool = TokenMean(dim, cls=True)
-        self.head = nn.Linear(dim, num_classes)
-        self.ambient_dim = dim
-        vision_init(self, seed)
-
-    def rank_layer_names(self) -> list[str]:
-        return ["embed", *[f"blocks.{i}" for i in range(len(self.blocks))], "pool"]
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.blocks(self.embed(x)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        super().__init__(
+            ViTEmbed(in_channels, dim, patch, tokens),
+            [TransformerBlock(dim, heads, mlp_dim) for _ in range(depth)],
+            TokenMean(dim, cls=True),
+            nn.Linear(dim, num_classes),
+            seed,
+        )

@@ -15,15 +15,12 @@ The features follow the RFM paper: with ``c_i`` the centre and ``h_i`` the half-
     phi_ij(x) = sigma(k_ij . xi + b_ij),   k_ij ~ U(-s, s)^d,  b_ij ~ U(-s_b, s_b),
 
 with ``s = weight_scale`` and ``s_b = bias_scale`` (default ``s``). The paper does not give the
-ranges; they are arguments here. The indicator functions form a partition of unity: every point of
-``Omega`` is given to exactly one subdomain, the first one (in the listed order) that contains it,
-so points on shared faces are not counted twice.
+ranges; they are arguments here. The indicator functions ``psi_i`` form a partition of unity
+(:mod:`rankscope.nets.partition_of_unity`): every point of ``Omega`` belongs to exactly one subdomain.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,62 +32,13 @@ from rankscope.linalg import eps_rank as _eps_rank
 from rankscope.linalg.gram import gram_from_features
 from rankscope.nets.activations import ACTIVATIONS
 from rankscope.nets.activations import activation as _activation
-from rankscope.sampling.domains import Box, Domain, as_box
+from rankscope.nets.partition_of_unity import Partition, _subdomain_index, _subdomains
+from rankscope.sampling.domains import Domain, as_box
 
-__all__ = ["SOLVERS", "RandomFeatureModel", "grid_partition"]
-
-Partition = None | Sequence[int] | Sequence[Box]
+__all__ = ["SOLVERS", "RandomFeatureModel"]
 
 SOLVERS: tuple[str, ...] = ("lstsq", "truncated_svd")
 """Least-squares solvers of :meth:`RandomFeatureModel.fit` (see the class docstring)."""
-
-
-def grid_partition(domain: Domain, counts: Sequence[int]) -> tuple[Box, ...]:
-    """Cut a box into ``counts[0] x ... x counts[d-1]`` equal boxes, listed in C order.
-
-    Example:
-        >>> [b.lows for b in grid_partition(Box((0.0, 0.0), (2.0, 1.0)), (2, 1))]
-        [(0.0, 0.0), (1.0, 0.0)]
-    """
-    box = as_box(domain)
-    if isinstance(counts, (str, bytes)) or not isinstance(counts, Sequence):
-        raise TypeError(f"partition must be a sequence of {box.dim} positive ints; got {describe(counts)}")
-    if len(counts) != box.dim:
-        raise ValueError(
-            f"partition must give one count per axis of the {box.dim}-D domain; got {tuple(counts)!r}"
-        )
-    counts = [check_positive_int(f"partition[{i}]", c) for i, c in enumerate(counts)]
-    edges = [np.linspace(lo, hi, c + 1) for lo, hi, c in zip(box.lows, box.highs, counts, strict=True)]
-    cells = []
-    for idx in itertools.product(*(range(c) for c in counts)):
-        lows = tuple(float(edges[a][i]) for a, i in enumerate(idx))
-        highs = tuple(float(edges[a][i + 1]) for a, i in enumerate(idx))
-        cells.append(Box(lows, highs))
-    return tuple(cells)
-
-
-def _check_cover(box: Box, cells: tuple[Box, ...]) -> None:
-    """Raise unless ``cells`` lie in ``box``, have disjoint interiors and fill its volume."""
-    tol = 1e-12 * float(np.max(box.widths))
-    lows, highs = np.asarray(box.lows), np.asarray(box.highs)
-    for i, c in enumerate(cells):
-        if c.dim != box.dim:
-            raise ValueError(f"partition[{i}] is {c.dim}-D but the domain is {box.dim}-D")
-        if np.any(np.asarray(c.lows) < lows - tol) or np.any(np.asarray(c.highs) > highs + tol):
-            raise ValueError(f"partition[{i}] = {c} is not inside the domain {box}")
-    for i, j in itertools.combinations(range(len(cells)), 2):
-        a, b = cells[i], cells[j]
-        overlap = np.minimum(np.asarray(a.highs), b.highs) - np.maximum(np.asarray(a.lows), b.lows)
-        if np.all(overlap > tol):
-            raise ValueError(
-                f"partition[{i}] = {a} and partition[{j}] = {b} overlap; subdomains must be disjoint"
-            )
-    total = sum(c.volume for c in cells)
-    if abs(total - box.volume) > 1e-9 * box.volume:
-        raise ValueError(
-            f"partition does not cover the domain {box}: its {len(cells)} subdomains have total volume "
-            f"{total:.6g} but the domain has volume {box.volume:.6g}"
-        )
 
 
 class RandomFeatureModel:
@@ -130,6 +78,7 @@ class RandomFeatureModel:
         ``rank_`` (the number of singular directions the solver used), ``singular_values_``.
 
     Example:
+        >>> from rankscope.sampling import Box
         >>> m = RandomFeatureModel(90, Box((-1.0, -1.0), (1.0, 1.0)), partition=(3, 3), seed=0)
         >>> x = np.random.default_rng(0).uniform(-1, 1, (400, 2))
         >>> _ = m.fit(x, np.cos(x[:, 0]) * np.cos(x[:, 1]))
@@ -156,7 +105,7 @@ class RandomFeatureModel:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}")
         self.activation = activation
-        self.subdomains = self._subdomains(partition)
+        self.subdomains = _subdomains(self.domain, partition)
         n_sub = len(self.subdomains)
         if self.n_features % n_sub:
             raise ValueError(
@@ -187,20 +136,6 @@ class RandomFeatureModel:
         self.rank_: int | None = None
         self.singular_values_: np.ndarray | None = None
 
-    def _subdomains(self, partition: Partition) -> tuple[Box, ...]:
-        if partition is None:
-            return (self.domain,)
-        if isinstance(partition, (str, bytes)) or not isinstance(partition, Sequence) or not partition:
-            raise TypeError(
-                f"partition must be None, a tuple of {self.domain.dim} ints or a sequence of Boxes; "
-                f"got {describe(partition)}"
-            )
-        cells = tuple(p for p in partition if isinstance(p, Box))
-        if len(cells) == len(partition):
-            _check_cover(self.domain, cells)
-            return cells
-        return grid_partition(self.domain, partition)  # type: ignore[arg-type]
-
     # -- evaluation ---------------------------------------------------------------------------
 
     def _points(self, x: Any) -> np.ndarray:
@@ -217,19 +152,7 @@ class RandomFeatureModel:
 
     def subdomain_index(self, x: Any) -> np.ndarray:
         """Index ``i`` of the subdomain each point belongs to (the first listed that holds it), (m,)."""
-        pts = self._points(x)
-        tol = 1e-12 * float(np.max(self.domain.widths))
-        index = np.full(pts.shape[0], -1, dtype=np.int64)
-        for i, b in enumerate(self.subdomains):
-            inside = np.all((pts >= np.asarray(b.lows) - tol) & (pts <= np.asarray(b.highs) + tol), axis=1)
-            index[(index < 0) & inside] = i
-        if np.any(index < 0):
-            k = int(np.flatnonzero(index < 0)[0])
-            raise ValueError(
-                f"x has {int(np.sum(index < 0))} points outside the domain {self.domain}, "
-                f"e.g. x[{k}] = {pts[k].tolist()}"
-            )
-        return index
+        return _subdomain_index(self.domain, self.subdomains, self._points(x))
 
     def features(self, x: Any) -> np.ndarray:
         """The feature matrix ``D_{k, iJ+j} = psi_i(x_k) phi_ij(x_k)``, (m, N) float64."""

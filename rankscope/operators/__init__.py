@@ -3,27 +3,21 @@ with variable coefficients for PINN residuals (paper 002), and finite-difference
 matrices (paper 001)."""
 
 from rankscope.operators.autodiff import derivative, gradient, hessian, laplacian, pointwise
-from rankscope.operators.differential import (
-    APPLY_METHODS,
-    DifferentialOperator,
-    Term,
-    acts_row_by_row,
-    as_operator,
-    divergence_form,
-    identity,
-    negative_laplacian,
-)
-from rankscope.operators.stencils import (
-    FD_OPERATORS,
+from rankscope.operators.constant_coefficient import (
     DiffOperator,
-    FDGrid,
-    Stencil,
-    apply_stencil,
     diff_operator,
-    fd_grid,
     fourth_derivative,
     laplacian_operator,
     second_derivative,
+)
+from rankscope.operators.differential import APPLY_METHODS, DifferentialOperator, Term, as_operator
+from rankscope.operators.fd_grids import FDGrid, fd_grid
+from rankscope.operators.pointwise_derivatives import acts_row_by_row
+from rankscope.operators.standard_operators import divergence_form, identity, negative_laplacian
+from rankscope.operators.stencils import (
+    FD_OPERATORS,
+    Stencil,
+    apply_stencil,
     second_difference_eigenvalues,
     stencil_for,
     stencil_matrix,

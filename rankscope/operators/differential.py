@@ -7,6 +7,7 @@ so they multiply rows of the residual Jacobian. Derivatives have total order <= 
 second-order elliptic operators of paper 002 eq. (7), (15)-(16)).
 
 Example:
+    >>> from rankscope.operators.standard_operators import negative_laplacian
     >>> op = negative_laplacian(1)
     >>> x = torch.linspace(0, 1, 3, dtype=torch.float64)[:, None]
     >>> op.apply(lambda p: (p**2).sum(1), x).tolist()
@@ -19,19 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch.func import jacfwd, jacrev, vmap
+from torch.func import vmap
 
 from rankscope._checks import check_choice, check_positive_int, describe
+from rankscope.operators.pointwise_derivatives import acts_row_by_row, point_derivatives
 
 __all__ = [
     "APPLY_METHODS",
     "DifferentialOperator",
     "Term",
-    "acts_row_by_row",
     "as_operator",
-    "divergence_form",
-    "identity",
-    "negative_laplacian",
 ]
 
 Coefficient = float | Callable[[torch.Tensor], torch.Tensor]
@@ -98,6 +96,7 @@ class DifferentialOperator:
         terms: the terms; every ``alpha`` has length ``dim``.
 
     Example:
+        >>> from rankscope.operators.standard_operators import negative_laplacian
         >>> DifferentialOperator(1, (Term(-1.0, (2,)),)) == negative_laplacian(1)
         True
     """
@@ -193,52 +192,6 @@ class DifferentialOperator:
         return out
 
 
-def acts_row_by_row(fn: object) -> bool:
-    """Whether ``fn`` is a module built only of layers that map each input row to its output row alone
-    (so batch derivatives equal per-point derivatives): Linear, elementwise activations, containers,
-    and rankscope's MLP / ResidualMLP. Anything else (normalisation, attention, ...) is ``False``."""
-    from torch import nn
-
-    from rankscope.nets.activations import Cos, Sin
-    from rankscope.nets.mlp import MLP, HiddenLayer
-
-    if not isinstance(fn, nn.Module):
-        return False
-    allowed = (
-        nn.Linear, nn.Sequential, nn.ModuleList, nn.Identity, nn.Tanh, nn.Sigmoid, nn.Softplus, nn.ReLU,
-        nn.ELU, nn.GELU, nn.SiLU, Cos, Sin, MLP, HiddenLayer,
-    )  # fmt: skip
-    return all(type(m) in allowed or isinstance(m, MLP) for m in fn.modules())
-
-
-def point_derivatives(
-    f: Callable[[torch.Tensor], torch.Tensor], alphas: list[tuple[int, ...]]
-) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``p (d,) -> [D^alpha f(p) for alpha in alphas]`` (shape ``(len(alphas),)``), orders <= 2.
-
-    Computes only what is needed: the value, the gradient (``jacrev``) and the Hessian
-    (``jacfwd(jacrev)``).
-    """
-    order = max(sum(a) for a in alphas)
-
-    def derivs(p: torch.Tensor) -> torch.Tensor:
-        out: list[torch.Tensor] = []
-        value = f(p) if any(sum(a) == 0 for a in alphas) else None
-        grad = jacrev(f)(p) if any(sum(a) == 1 for a in alphas) else None
-        hess = jacfwd(jacrev(f))(p) if order == 2 else None
-        for a in alphas:
-            axes = [i for i, k in enumerate(a) for _ in range(k)]
-            if not axes:
-                out.append(value)  # type: ignore[arg-type]
-            elif len(axes) == 1:
-                out.append(grad[axes[0]])  # type: ignore[index]
-            else:
-                out.append(hess[axes[0], axes[1]])  # type: ignore[index]
-        return torch.stack(out)
-
-    return derivs
-
-
 def check_points(name: str, x: object, dim: int) -> torch.Tensor:
     """Return ``x`` as a tensor of shape ``(N, dim)`` with ``N >= 1``, or raise naming ``name``."""
     if not isinstance(x, torch.Tensor):
@@ -257,71 +210,7 @@ def as_operator(name: str, op: object) -> DifferentialOperator:
     if not isinstance(op, DifferentialOperator):
         raise TypeError(
             f"{name} must be a DifferentialOperator; got {describe(op)}. Build one with "
-            "rankscope.operators.differential: negative_laplacian(dim), identity(dim), "
+            "rankscope.operators: negative_laplacian(dim), identity(dim), "
             "divergence_form(a, dim) or DifferentialOperator(dim, (Term(coefficient, alpha), ...))"
         )
     return op
-
-
-def _unit(dim: int, axis: int, order: int) -> tuple[int, ...]:
-    return tuple(order if i == axis else 0 for i in range(dim))
-
-
-def identity(dim: int = 1) -> DifferentialOperator:
-    """``L u = u`` (the boundary residual of paper 002 eq. (10)).
-
-    Example:
-        >>> identity(2).terms[0].alpha
-        (0, 0)
-    """
-    check_positive_int("dim", dim)
-    return DifferentialOperator(dim, (Term(1.0, (0,) * dim),))
-
-
-def negative_laplacian(dim: int = 1) -> DifferentialOperator:
-    """``L u = -Delta u = -sum_i d^2 u / dx_i^2`` (``-u''`` in 1D; paper 002 eq. (7) with ``a = 1``).
-
-    Example:
-        >>> [t.alpha for t in negative_laplacian(2).terms]
-        [(2, 0), (0, 2)]
-    """
-    check_positive_int("dim", dim)
-    return DifferentialOperator(dim, tuple(Term(-1.0, _unit(dim, i, 2)) for i in range(dim)))
-
-
-def divergence_form(a: Callable[[torch.Tensor], torch.Tensor], dim: int = 1) -> DifferentialOperator:
-    """``L u = -div(a grad u) = -a Delta u - grad a . grad u`` for a scalar coefficient ``a(x)``.
-
-    Paper 002 eq. (7); in 1D with ``a(x) = a0(x / eps)`` this is eq. (16),
-    ``-(a0(x/eps) u'' + (1/eps) a0'(x/eps) u')``. ``grad a`` is computed by autograd of ``a``, which must
-    act row-wise (``a(x)[i]`` depends on ``x[i]`` only) and map ``(N, d)`` to ``(N,)`` or ``(N, 1)``.
-
-    Example:
-        >>> op = divergence_form(lambda x: 1.0 + x[:, 0])
-        >>> x = torch.tensor([[0.5]], dtype=torch.float64)
-        >>> float(op.apply(lambda p: p[:, 0] ** 2, x))  # -((1 + x) 2x)' = -(2 + 4x)
-        -4.0
-    """
-    check_positive_int("dim", dim)
-    if not callable(a) or isinstance(a, DifferentialOperator):
-        raise TypeError(f"a must be a callable x (N, d) -> (N,); got {describe(a)}")
-
-    def a_flat(x: torch.Tensor) -> torch.Tensor:
-        v = a(x)
-        return v[:, 0] if v.ndim == 2 else v
-
-    def da(axis: int) -> Callable[[torch.Tensor], torch.Tensor]:
-        def coefficient(x: torch.Tensor) -> torch.Tensor:
-            with torch.enable_grad():
-                xg = x.detach().clone().requires_grad_(True)
-                (g,) = torch.autograd.grad(a_flat(xg).sum(), xg)
-            return -g[:, axis]
-
-        return coefficient
-
-    def neg_a(x: torch.Tensor) -> torch.Tensor:
-        return -a_flat(x)
-
-    terms = [Term(neg_a, _unit(dim, i, 2)) for i in range(dim)]
-    terms += [Term(da(i), _unit(dim, i, 1)) for i in range(dim)]
-    return DifferentialOperator(dim, tuple(terms))

@@ -3,14 +3,11 @@
 Paper 001 compares derivatives by automatic differentiation (AD)
 with finite differences (FD) on a uniform grid. This module holds
 
-* :class:`DiffOperator` -- a constant-coefficient linear operator ``L u = sum_t c_t D^{alpha_t} u``
-  (the AD builders of :mod:`rankscope.matrices.random_features` accept any of them);
-* :class:`FDGrid` -- a uniform cell-centred grid ``x_i = low + (i + 1/2) h`` with ``h = (high - low)/n``
-  per axis (so ``h = 2/N`` on ``[-1, 1]`` as in eq. (6) and ``h = 1/64`` on ``[0, 1]^2`` as in B.3),
-  and its ghost layers;
 * :class:`Stencil` -- the FD stencils the paper uses: the 1D second difference ``C_2`` (eq. 8, 12),
-  the 2D five-point Laplacian (appendix B.3) and the 1D fourth difference (appendix B.4);
-* :func:`stencil_matrix` -- the stencil as a ``scipy.sparse`` matrix with one of two boundary rules:
+  the 2D five-point Laplacian (appendix B.3) and the 1D fourth difference (appendix B.4), matched to
+  a :class:`~rankscope.operators.constant_coefficient.DiffOperator` by :func:`stencil_for`;
+* :func:`stencil_matrix` -- the stencil as a ``scipy.sparse`` matrix with one of two boundary rules,
+  on the grids of :mod:`rankscope.operators.fd_grids` and their ghost layers:
 
   - ``"ghost"`` (default): every row is the stencil of eq. (8) / (B.2.3) / (B.3.3) / (B.4.3) as
     written, using the function's values at the neighbours *outside* the collocation set (the
@@ -38,18 +35,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from rankscope._checks import check_choice, check_positive_int, describe
+from rankscope.operators.constant_coefficient import _NAMED, DiffOperator, diff_operator
 
 __all__ = [
     "FD_OPERATORS",
-    "DiffOperator",
-    "FDGrid",
     "Stencil",
     "apply_stencil",
-    "diff_operator",
-    "fd_grid",
-    "fourth_derivative",
-    "laplacian_operator",
-    "second_derivative",
     "second_difference_eigenvalues",
     "stencil_for",
     "stencil_matrix",
@@ -57,91 +48,6 @@ __all__ = [
 
 Boundary = Literal["ghost", "truncate"]
 _BOUNDARIES = ("ghost", "truncate")
-
-
-@dataclass(frozen=True)
-class DiffOperator:
-    """A linear constant-coefficient differential operator ``L u = sum_t c_t D^{alpha_t} u``.
-
-    Args:
-        name: a label (``"uxx"``, ``"laplacian2d"``, ``"uxxxx"`` for the paper's operators).
-        terms: ``((c_1, alpha_1), ...)``, each ``alpha`` a tuple of non-negative orders, one per axis.
-
-    Example:
-        >>> op = DiffOperator("u_xx + 3 u_y", ((1.0, (2, 0)), (3.0, (0, 1))))
-        >>> op.dim, op.order
-        (2, 2)
-    """
-
-    name: str
-    terms: tuple[tuple[float, tuple[int, ...]], ...]
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.terms, (tuple, list)) or not self.terms:
-            raise ValueError(f"terms must be a non-empty tuple of (coefficient, alpha); got {self.terms!r}")
-        clean = []
-        dims = set()
-        for t in self.terms:
-            if not (isinstance(t, (tuple, list)) and len(t) == 2):
-                raise ValueError(f"each term must be (coefficient, alpha); got {t!r}")
-            c, alpha = t
-            alpha_t = tuple(int(a) for a in alpha)
-            if not alpha_t or any(a < 0 for a in alpha_t):
-                raise ValueError(f"alpha must be a non-empty tuple of orders >= 0; got {alpha!r}")
-            dims.add(len(alpha_t))
-            clean.append((float(c), alpha_t))
-        if len(dims) != 1:
-            raise ValueError(
-                f"all terms must have one order per axis of the same dimension; got {self.terms!r}"
-            )
-        object.__setattr__(self, "terms", tuple(clean))
-
-    @property
-    def dim(self) -> int:
-        """Spatial dimension d (length of every multi-index)."""
-        return len(self.terms[0][1])
-
-    @property
-    def order(self) -> int:
-        """Highest total order ``max |alpha|``."""
-        return max(sum(alpha) for _, alpha in self.terms)
-
-    def canonical(self) -> tuple[tuple[tuple[int, ...], float], ...]:
-        """Terms merged by multi-index, zero coefficients dropped, sorted: for comparing operators."""
-        acc: dict[tuple[int, ...], float] = {}
-        for c, alpha in self.terms:
-            acc[alpha] = acc.get(alpha, 0.0) + c
-        return tuple(sorted((a, c) for a, c in acc.items() if c != 0.0))
-
-
-def second_derivative() -> DiffOperator:
-    """``u_xx`` in 1D: the operator of eq. (6)-(8) and (B.2.1)."""
-    return DiffOperator("uxx", ((1.0, (2,)),))
-
-
-def laplacian_operator(dim: int = 2) -> DiffOperator:
-    """``Delta u = sum_i u_{x_i x_i}`` in ``dim`` dimensions (eq. 4, B.3.1)."""
-    dim = check_positive_int("dim", dim)
-    terms = tuple((1.0, tuple(2 if j == i else 0 for j in range(dim))) for i in range(dim))
-    return DiffOperator(f"laplacian{dim}d" if dim > 1 else "uxx", terms)
-
-
-def fourth_derivative() -> DiffOperator:
-    """``u_xxxx`` in 1D: the biharmonic operator of (B.4.1)."""
-    return DiffOperator("uxxxx", ((1.0, (4,)),))
-
-
-_NAMED = {
-    "uxx": second_derivative,
-    "laplacian2d": lambda: laplacian_operator(2),
-    "uxxxx": fourth_derivative,
-}
-
-
-def diff_operator(name: str) -> DiffOperator:
-    """One of the paper's operators by name: ``"uxx"``, ``"laplacian2d"`` or ``"uxxxx"``."""
-    check_choice("operator", name, tuple(_NAMED))
-    return _NAMED[name]()
 
 
 @dataclass(frozen=True)
@@ -192,6 +98,7 @@ def stencil_for(operator: DiffOperator | str) -> Stencil:
         ValueError: the operator has no stencil here; the message lists the supported ones.
 
     Example:
+        >>> from rankscope.operators.constant_coefficient import second_derivative
         >>> stencil_for(second_derivative()).weights
         (1.0, -2.0, 1.0)
     """
@@ -213,67 +120,6 @@ def stencil_for(operator: DiffOperator | str) -> Stencil:
         f"supported operators are {list(FD_OPERATORS)} (u_xx in 1D, the 2D Laplacian u_xx + u_yy, "
         "u_xxxx in 1D); use the AD builder for other operators"
     )
-
-
-@dataclass(frozen=True)
-class FDGrid:
-    """A uniform cell-centred grid on a box: ``x_i = low + (i + 1/2) h``, ``i = 0..n-1`` per axis.
-
-    The spacing is ``h = (high - low) / n`` on every axis (the paper's ``h = 2/N`` on ``[-1, 1]`` and
-    ``h = 1/64`` for a 64 x 64 grid on ``[0, 1]^2``), so all axes must have the same ``h``.
-    Points are ordered C-style (last axis fastest).
-
-    Args:
-        lows: tuple of d lower bounds.
-        shape: tuple of d point counts.
-        h: the spacing.
-    """
-
-    lows: tuple[float, ...]
-    shape: tuple[int, ...]
-    h: float
-
-    @property
-    def dim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    def axis_nodes(self, ghost: int = 0) -> list[np.ndarray]:
-        """Per-axis node coordinates, with ``ghost`` extra layers on each side."""
-        return [
-            lo + (np.arange(-ghost, n + ghost, dtype=np.float64) + 0.5) * self.h
-            for lo, n in zip(self.lows, self.shape, strict=True)
-        ]
-
-    def points(self, ghost: int = 0) -> np.ndarray:
-        """All nodes (interior plus ``ghost`` layers) as an ``(prod(shape + 2 ghost), d)`` array."""
-        axes = self.axis_nodes(ghost)
-        mesh = np.meshgrid(*axes, indexing="ij")
-        return np.stack([m.ravel() for m in mesh], axis=1)
-
-
-def fd_grid(lows: Any, highs: Any, n: int) -> FDGrid:
-    """The cell-centred grid with ``n`` points per axis on the box ``[lows, highs]`` (equal sides).
-
-    Example:
-        >>> g = fd_grid((-1.0,), (1.0,), 4)
-        >>> g.h, g.points().ravel().tolist()
-        (0.5, [-0.75, -0.25, 0.25, 0.75])
-    """
-    n = check_positive_int("n", n)
-    lo = tuple(float(v) for v in np.atleast_1d(lows))
-    hi = tuple(float(v) for v in np.atleast_1d(highs))
-    if len(lo) != len(hi):
-        raise ValueError(f"lows and highs must have the same length; got {lo} and {hi}")
-    widths = [b - a for a, b in zip(lo, hi, strict=True)]
-    if any(w <= 0 for w in widths):
-        raise ValueError(f"highs must exceed lows on every axis; got lows={lo}, highs={hi}")
-    if not np.allclose(widths, widths[0], rtol=1e-12):
-        raise ValueError(f"an FD grid needs equal side lengths (one h); got side lengths {widths}")
-    return FDGrid(lo, (n,) * len(lo), widths[0] / n)
 
 
 def _check_grid(stencil: Stencil, shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ paper 001, Sec. 3-4 and appendix B:
 
 Collocation follows the paper: a uniform grid of N points with spacing ``h = |Omega| / N`` per axis
 (``h = 2/N`` on ``[-1, 1]``, ``h = 1/64`` for 64 x 64 on ``[0, 1]^2``), cell-centred so the
-stencil's neighbours are equally spaced (:class:`rankscope.operators.stencils.FDGrid`).
+stencil's neighbours are equally spaced (:class:`rankscope.operators.fd_grids.FDGrid`).
 """
 
 from __future__ import annotations
@@ -29,13 +29,9 @@ import numpy as np
 import torch
 
 from rankscope._checks import check_choice, check_positive_int
-from rankscope.operators.stencils import (
-    DiffOperator,
-    FDGrid,
-    diff_operator,
-    fd_grid,
-    stencil_for,
-)
+from rankscope.operators.constant_coefficient import DiffOperator, diff_operator
+from rankscope.operators.fd_grids import FDGrid, fd_grid
+from rankscope.operators.stencils import stencil_for
 from rankscope.problems.pinn import PinnSpec
 from rankscope.sampling import Box, Interval, boundary
 

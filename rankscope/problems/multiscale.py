@@ -30,12 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rankscope.operators.differential import (
-    DifferentialOperator,
-    check_points,
-    divergence_form,
-    negative_laplacian,
-)
+from rankscope.operators.differential import DifferentialOperator, check_points
+from rankscope.operators.standard_operators import divergence_form, negative_laplacian
 
 __all__ = [
     "FREQUENCIES",

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from rankscope._checks import check_choice, describe
-from rankscope.operators.stencils import DiffOperator, stencil_for
+from rankscope.operators.constant_coefficient import DiffOperator
+from rankscope.operators.stencils import stencil_for
 
 __all__ = ["PinnSpec"]
 

@@ -14,19 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from rankscope._checks import _to_numpy, as_matrix, describe
+from rankscope._checks import _to_numpy, as_matrix, check_finite_real, describe
 
 __all__ = ["Box", "Domain", "Interval", "as_box", "contains"]
-
-
-def _real(name: str, value: Any) -> float:
-    """``value`` as a finite float, or raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a finite real number; got {describe(value)}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite real number; got {value!r}")
-    return x
 
 
 def _readonly(values: tuple[float, ...]) -> np.ndarray:
@@ -52,8 +42,8 @@ class Interval:
     high: float
 
     def __post_init__(self) -> None:
-        low = _real("domain Interval.low", self.low)
-        high = _real("domain Interval.high", self.high)
+        low = check_finite_real("domain Interval.low", self.low)
+        high = check_finite_real("domain Interval.high", self.high)
         if not low < high:
             raise ValueError(f"domain Interval must have low < high; got low={low!r}, high={high!r}")
         object.__setattr__(self, "low", low)
@@ -122,7 +112,7 @@ class Box:
             raise TypeError(f"domain Box.{field} must be a sequence of real numbers; got {describe(value)}")
         if len(value) == 0:
             raise ValueError(f"domain Box.{field} must have at least one entry; got {value!r}")
-        return tuple(_real(f"domain Box.{field}[{i}]", v) for i, v in enumerate(value))
+        return tuple(check_finite_real(f"domain Box.{field}[{i}]", v) for i, v in enumerate(value))
 
     @classmethod
     def cube(cls, low: float, high: float, dim: int) -> Box:

@@ -11,6 +11,7 @@ sweep and one point), :mod:`~rankscope.sweep.stats` and :mod:`~rankscope.sweep.a
 statistics across seeds) and :mod:`~rankscope.sweep.report` (the report).
 """
 
+from rankscope.sweep import stats
 from rankscope.sweep.aggregate import SettingAggregate, SweepAggregate, aggregate_sweep, is_sweep_dir
 from rankscope.sweep.grid import Grid, SweepPoint, grid_points, parse_grid, parse_grid_values, validate_grid
 from rankscope.sweep.plan import SweepError, SweepSpec
@@ -19,23 +20,11 @@ from rankscope.sweep.ray_backend import RayCluster, probe_ray
 from rankscope.sweep.report import build_sweep_report
 from rankscope.sweep.runner import run_point, run_sweep
 from rankscope.sweep.state import PointStatus, SweepResult, read_sweep, spec_from_sweep
-from rankscope.sweep.stats import (
-    Band,
-    CheckStats,
-    MeasureStats,
-    check_stats,
-    flatten_measures,
-    measure_stats,
-    series_bands,
-    series_of,
-)
+from rankscope.sweep.stats import *  # noqa: F403 - its whole __all__ is re-exported below
 
 __all__ = [
-    "Band",
-    "CheckStats",
     "Grid",
     "LocalPool",
-    "MeasureStats",
     "PointStatus",
     "RayCluster",
     "SettingAggregate",
@@ -46,19 +35,15 @@ __all__ = [
     "SweepSpec",
     "aggregate_sweep",
     "build_sweep_report",
-    "check_stats",
-    "flatten_measures",
     "grid_points",
     "is_sweep_dir",
-    "measure_stats",
     "parse_grid",
     "parse_grid_values",
     "probe_ray",
     "read_sweep",
     "run_point",
     "run_sweep",
-    "series_bands",
-    "series_of",
     "spec_from_sweep",
     "validate_grid",
 ]
+__all__ += stats.__all__

@@ -27,7 +27,7 @@ from torch import nn
 from rankscope._checks import check_choice, check_nonnegative, check_positive_int
 from rankscope.linalg import Spectrum, eigenspectrum, eps_rank
 from rankscope.matrices.gram import GramEvaluator
-from rankscope.nets.features import LayerSpec, resolve_layers
+from rankscope.nets.layer_specs import LayerSpec, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode
 
 __all__ = ["NONFINITE_POLICIES", "History", "Monitor", "NonFiniteFeaturesWarning", "RankCappedWarning"]

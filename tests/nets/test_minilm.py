@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from rankscope.matrices.jacobian import partial_jacobians, partial_ranks
+from rankscope.matrices.jacobian import partial_jacobians
+from rankscope.matrices.jacobian_ranks import partial_ranks
 from rankscope.matrices.patch import Patch
 from rankscope.nets.minilm import MiniLMUnavailable, load_minilm, minilm_status
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from rankscope.matrices import gram_matrices
-from rankscope.nets import MLP, BottleneckMLP, ResidualMLP, activation, build_mlp, initialise, normal_mlp
+from rankscope.nets import MLP, BottleneckMLP, ResidualMLP, build_mlp, initialise, normal_mlp
 from rankscope.sampling import quadrature
 
 
@@ -36,39 +36,6 @@ def test_residual_mlp_skips_from_the_input_when_dims_match():
     x = torch.randn(3, 4, dtype=torch.float64)
     lin = net.layers[0].linear
     torch.testing.assert_close(net.features(x), x + torch.tanh(x @ lin.weight.T + lin.bias))
-
-
-def test_xavier_bounds_and_zero_bias_and_seed():
-    net = MLP(1, 50, 2, seed=0)
-    w = net.layers[1].linear.weight
-    bound = math.sqrt(6 / (50 + 50))
-    assert w.abs().max() <= bound
-    assert w.abs().max() > 0.9 * bound
-    assert torch.all(net.layers[0].linear.bias == 0)
-    again = MLP(1, 50, 2, seed=0)
-    other = MLP(1, 50, 2, seed=1)
-    assert torch.equal(again.layers[1].linear.weight, w)
-    assert not torch.equal(other.layers[1].linear.weight, w)
-
-
-def test_deterministic_init_is_tanh_on_a_uniform_grid():
-    n = 10
-    net = MLP(1, n, 2, init="deterministic", seed=0).double()
-    x = torch.linspace(-1, 1, 21, dtype=torch.float64)[:, None]
-    centres = torch.tensor([2 * j / n - 1 for j in range(1, n + 1)], dtype=torch.float64)
-    expected = torch.tanh(n / 2 * (x - centres))  # paper 000 eq. (4.3)
-    torch.testing.assert_close(net.layers[0](x), expected)
-
-
-def test_deterministic_init_rejects_multi_dimensional_input():
-    with pytest.raises(ValueError, match="1-D input"):
-        MLP(2, 10, 2, init="deterministic")
-
-
-@pytest.mark.parametrize("name", ["tanh", "relu", "elu", "cos", "sin", "sigmoid", "gelu", "silu"])
-def test_activations_build(name):
-    act = activation(name)
-    assert act(torch.zeros(3)).shape == (3,)
 
 
 def test_unknown_names_are_named_in_the_error():

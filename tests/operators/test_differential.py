@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 import torch
 
-from rankscope.operators.differential import (
-    DifferentialOperator,
-    Term,
-    acts_row_by_row,
-    as_operator,
-    divergence_form,
-    identity,
-    negative_laplacian,
-)
+from rankscope.operators.differential import DifferentialOperator, Term, as_operator
+from rankscope.operators.standard_operators import identity, negative_laplacian
 
 
 def _x1(n: int = 7) -> torch.Tensor:
@@ -24,19 +15,6 @@ def _x1(n: int = 7) -> torch.Tensor:
 
 def _x2(n: int = 9) -> torch.Tensor:
     return torch.rand(n, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1
-
-
-def test_negative_laplacian_1d_sin() -> None:
-    x = _x1()
-    out = negative_laplacian(1).apply(lambda p: torch.sin(3 * p[:, 0]), x)
-    torch.testing.assert_close(out, 9 * torch.sin(3 * x[:, 0]), rtol=1e-12, atol=1e-12)
-
-
-def test_negative_laplacian_2d_polynomial_and_output_shape_n1() -> None:
-    x = _x2()
-    # u = x^2 y + y^3 -> Delta u = 2y + 6y; fn returns (N, 1)
-    out = negative_laplacian(2).apply(lambda p: (p[:, 0] ** 2 * p[:, 1] + p[:, 1] ** 3)[:, None], x)
-    torch.testing.assert_close(out, -8 * x[:, 1], rtol=1e-12, atol=1e-12)
 
 
 def test_mixed_first_and_value_terms_with_variable_coefficients() -> None:
@@ -53,31 +31,6 @@ def test_mixed_first_and_value_terms_with_variable_coefficients() -> None:
     a, b = x[:, 0], x[:, 1]
     expected = a * (4 * a * b) + 2 * (2 * a**2 * b) + torch.cos(b) * a**2 * b**2
     torch.testing.assert_close(op.apply(u, x), expected, rtol=1e-12, atol=1e-12)
-
-
-def test_divergence_form_is_eq16() -> None:
-    eps = 0.1
-
-    def a0(y: torch.Tensor) -> torch.Tensor:
-        return 1.0 / (2.1 + 2.0 * torch.sin(2 * math.pi * y))
-
-    def a0_prime(y: torch.Tensor) -> torch.Tensor:
-        return -4 * math.pi * torch.cos(2 * math.pi * y) / (2.1 + 2.0 * torch.sin(2 * math.pi * y)) ** 2
-
-    x = _x1(11)
-    op = divergence_form(lambda p: a0(p[:, 0] / eps))
-    # u = x^3: eq. (16) L u = -(a(x/eps) 6x + (1/eps) a'(x/eps) 3x^2)
-    y = x[:, 0]
-    expected = -(a0(y / eps) * 6 * y + a0_prime(y / eps) / eps * 3 * y**2)
-    torch.testing.assert_close(op.apply(lambda p: p[:, 0] ** 3, x), expected, rtol=1e-12, atol=1e-10)
-    assert [t.alpha for t in op.terms] == [(2,), (1,)]
-
-
-def test_divergence_form_2d_matches_constant_case() -> None:
-    x = _x2()
-    u = lambda p: torch.sin(p[:, 0]) * torch.exp(p[:, 1])  # noqa: E731
-    out = divergence_form(lambda p: 3.0 + 0.0 * p[:, 0], 2).apply(u, x)
-    torch.testing.assert_close(out, 3.0 * negative_laplacian(2).apply(u, x), rtol=1e-12, atol=1e-12)
 
 
 def test_identity_and_apply_is_differentiable_in_parameters() -> None:
@@ -152,31 +105,6 @@ def test_autograd_and_func_paths_agree_in_values_and_parameter_gradients() -> No
     torch.testing.assert_close(results["func"][0], results["autograd"][0], rtol=1e-12, atol=1e-12)
     for g1, g2 in zip(results["func"][1], results["autograd"][1], strict=True):
         torch.testing.assert_close(g1, g2, rtol=1e-10, atol=1e-12)
-
-
-def test_auto_takes_the_batch_path_only_for_row_by_row_modules() -> None:
-    from torch import nn
-
-    from rankscope.nets import MLP
-
-    assert acts_row_by_row(MLP(1, 4, 2, seed=0))
-    assert acts_row_by_row(nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1)))
-
-    class Centre(nn.Module):  # couples rows through the batch mean, as batch normalisation does
-        def forward(self, h: torch.Tensor) -> torch.Tensor:
-            return h - 0.5 * h.mean(0, keepdim=True)
-
-    torch.manual_seed(0)
-    coupled = nn.Sequential(nn.Linear(1, 4), nn.Tanh(), Centre(), nn.Tanh(), nn.Linear(4, 1)).double()
-    assert not acts_row_by_row(coupled)
-    assert not acts_row_by_row(nn.Sequential(nn.Linear(1, 4), nn.BatchNorm1d(4)))
-    assert not acts_row_by_row(lambda p: p.sum(1))
-    # the reason: batch statistics couple rows, so batch derivatives are not per-point derivatives
-    x = torch.linspace(0, 1, 8, dtype=torch.float64)[:, None]
-    op = negative_laplacian(1)
-    auto = op.apply(coupled, x)
-    torch.testing.assert_close(auto, op.apply(coupled, x, method="func"))
-    assert not torch.allclose(auto, op.apply(coupled, x, method="autograd"))
 
 
 def test_autograd_path_works_under_no_grad_and_rejects_bad_method() -> None:

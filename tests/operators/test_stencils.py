@@ -3,15 +3,17 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from rankscope.operators.stencils import (
-    FD_OPERATORS,
+from rankscope.operators.constant_coefficient import (
     DiffOperator,
-    apply_stencil,
     diff_operator,
-    fd_grid,
     fourth_derivative,
     laplacian_operator,
     second_derivative,
+)
+from rankscope.operators.fd_grids import fd_grid
+from rankscope.operators.stencils import (
+    FD_OPERATORS,
+    apply_stencil,
     second_difference_eigenvalues,
     stencil_for,
     stencil_matrix,
@@ -143,19 +145,3 @@ def test_bad_grids_and_arguments_raise():
         stencil_matrix("uxx", (5,), 0.1, boundary="periodic")
     with pytest.raises(ValueError, match="h must be a finite number > 0"):
         stencil_matrix("uxx", (5,), 0.0)
-    with pytest.raises(ValueError, match="equal side lengths"):
-        fd_grid((0.0, 0.0), (1.0, 2.0), 8)
-    with pytest.raises(ValueError, match="alpha must be a non-empty tuple of orders >= 0"):
-        DiffOperator("bad", ((1.0, (-1,)),))
-    with pytest.raises(ValueError, match="same dimension"):
-        DiffOperator("bad", ((1.0, (2,)), (1.0, (2, 0))))
-
-
-def test_fd_grid_is_cell_centred_with_the_papers_spacing():
-    g = fd_grid((-1.0,), (1.0,), 100)
-    assert g.h == pytest.approx(0.02)  # h = 2/N (paper 001 eq. 6, B.2)
-    pts = g.points(ghost=1)[:, 0]
-    np.testing.assert_allclose(np.diff(pts), 0.02, rtol=1e-12)
-    assert pts[0] < -1 < pts[1] and pts[-2] < 1 < pts[-1]
-    g2 = fd_grid((0.0, 0.0), (1.0, 1.0), 64)
-    assert g2.h == 1 / 64 and g2.points().shape == (4096, 2)

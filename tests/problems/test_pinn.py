@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import rankscope.matrices
-from rankscope.operators.stencils import DiffOperator, diff_operator
+from rankscope.operators.constant_coefficient import DiffOperator, diff_operator
 from rankscope.problems import PinnSpec
 from rankscope.problems.adfd import adfd_problem
 

@@ -2,16 +2,21 @@
 O(n) direct solvers of the 1D ReLU mass and Heaviside matrices.
 
 ``pcg``: preconditioned CG with history, Jacobi and basis-change preconditioners. ``hss``: the robust
-HSS-type structured Cholesky factor; ``hss_nested``: the nested-basis HSS solved by extended
-sparsification. ``ordering``: neuron orderings clustering similar hyperplanes (the cluster tree).
+HSS-type structured Cholesky factor (``hss_factor``: the factor; ``hss_preconditioner``: a factor as
+a CG preconditioner); ``hss_nested``: the nested-basis HSS solved by extended sparsification
+(``hss_nested_factor``: the factored result). ``ordering``: neuron orderings clustering similar
+hyperplanes (the cluster tree).
 ``relu1d_mass`` / ``relu1d_heaviside`` (with ``relu1d_mass_mixed``, ``relu1d_common`` and
 ``compensated``): the O(n) 1D solvers. ``residuals``: backward error (``ord`` selects the norm),
 relative residual and A-norm of an error. Neurons and domains are read structurally, so this package
 imports nothing above ``rankscope.linalg``.
 """
 
-from rankscope.linalg.structured.hss import HSSCholesky, HSSPreconditioner, hss_cholesky
-from rankscope.linalg.structured.hss_nested import NestedHSS, NestedHSSPreconditioner, hss_nested
+from rankscope.linalg.structured.hss import hss_cholesky
+from rankscope.linalg.structured.hss_factor import HSSCholesky
+from rankscope.linalg.structured.hss_nested import hss_nested
+from rankscope.linalg.structured.hss_nested_factor import NestedHSS, NestedHSSPreconditioner
+from rankscope.linalg.structured.hss_preconditioner import HSSPreconditioner
 from rankscope.linalg.structured.ordering import bisection_order, hyperplane_embedding, hyperplane_ordering
 from rankscope.linalg.structured.pcg import CGResult, basis_change_preconditioner, hat_basis_1d, jacobi, pcg
 from rankscope.linalg.structured.relu1d_common import IllConditionedWarning

@@ -8,14 +8,13 @@ domains as anything with ``lows`` and ``highs`` (:class:`rankscope.sampling.Inte
 
 from __future__ import annotations
 
-import math
 from typing import Any, Protocol
 
 import numpy as np
 
-from rankscope._checks import _to_numpy, describe
+from rankscope._checks import _to_numpy, check_finite_real, describe
 
-__all__ = ["Neurons", "box_bounds", "indices_text", "neuron_arrays"]
+__all__ = ["Neurons", "apply_ordering", "box_bounds", "indices_text", "neuron_arrays"]
 
 
 class Neurons(Protocol):
@@ -61,13 +60,20 @@ def neuron_arrays(name: str, net: Any) -> tuple[np.ndarray, np.ndarray]:
     return w, b
 
 
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a finite real number; got {describe(value)}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite real number; got {value!r}")
-    return x
+def apply_ordering(mat: np.ndarray, ordering: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(perm, mat[perm][:, perm])`` for an ordering of the ``n`` rows and columns of ``mat``.
+
+    ``ordering`` is a permutation of ``range(n)`` (e.g. a hyperplane ordering), returned as an
+    ``intp`` array, or ``None``: then ``perm`` is ``arange(n)`` and ``mat`` itself is returned.
+    """
+    n = mat.shape[0]
+    if ordering is None:
+        return np.arange(n), mat
+    perm = np.asarray(ordering)
+    if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
+        raise ValueError(f"ordering must be a permutation of range({n}); got {perm!r:.80}")
+    perm = perm.astype(np.intp)
+    return perm, mat[np.ix_(perm, perm)]
 
 
 def box_bounds(domain: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -85,15 +91,15 @@ def box_bounds(domain: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
     highs: tuple[float, ...]
     if isinstance(domain, tuple) and len(domain) == 2:
         try:
-            lows = (_real("domain low", domain[0]),)
-            highs = (_real("domain high", domain[1]),)
+            lows = (check_finite_real("domain low", domain[0]),)
+            highs = (check_finite_real("domain high", domain[1]),)
         except TypeError as exc:
             raise TypeError(
                 f"domain as a tuple must be (low, high) with two real numbers; got {domain!r}"
             ) from exc
     elif hasattr(domain, "lows") and hasattr(domain, "highs"):
-        lows = tuple(_real(f"domain lows[{i}]", v) for i, v in enumerate(domain.lows))
-        highs = tuple(_real(f"domain highs[{i}]", v) for i, v in enumerate(domain.highs))
+        lows = tuple(check_finite_real(f"domain lows[{i}]", v) for i, v in enumerate(domain.lows))
+        highs = tuple(check_finite_real(f"domain highs[{i}]", v) for i, v in enumerate(domain.highs))
     else:
         raise TypeError(
             f"domain must be an Interval, a Box or a (low, high) tuple of floats; got {describe(domain)}"

@@ -46,12 +46,9 @@ recorded in ``HSSCholesky.shifts``; the factor is then SPD but approximates ``A 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import scipy.linalg
-from scipy.sparse.linalg import LinearOperator
 
 from rankscope._checks import (
     as_matrix,
@@ -60,131 +57,12 @@ from rankscope._checks import (
     check_positive_int,
     check_symmetric,
 )
+from rankscope.linalg.structured._inputs import apply_ordering
+from rankscope.linalg.structured.hss_factor import HSSCholesky, HSSLevel
 
-__all__ = ["CRITERIA", "HSSCholesky", "HSSLevel", "HSSPreconditioner", "hss_cholesky"]
+__all__ = ["CRITERIA", "hss_cholesky"]
 
 CRITERIA: tuple[str, ...] = ("onesided", "scaled")
-
-
-@dataclass(frozen=True)
-class HSSLevel:
-    """One level of the factor: blocks (index ranges of this level's matrix), their Cholesky factors
-    ``L_i``, full orthogonal bases ``U_i`` (first ``ranks[i]`` columns kept) and the sketch's singular
-    value estimates."""
-
-    starts: tuple[int, ...]
-    factors: tuple[np.ndarray, ...]
-    bases: tuple[np.ndarray, ...]
-    ranks: tuple[int, ...]
-    singular_values: tuple[np.ndarray, ...]
-    transforms: tuple[np.ndarray, ...]  # G_i = U_i^T L_i^{-1}, so the solve is two GEMMs per block
-
-    @property
-    def size(self) -> int:
-        return int(self.starts[-1])
-
-
-@dataclass(frozen=True)
-class HSSCholesky:
-    """The approximate factor ``A~ = F F^T`` of :func:`hss_cholesky` (see the module docstring).
-
-    Attributes:
-        levels: leaf level first; ``root`` is the dense Cholesky factor of the last reduced matrix.
-        perm: the neuron ordering used (``A`` is factored as ``A[perm][:, perm]``).
-        tol, rank: compression tolerance and rank cap.
-        shifts: diagonal shifts added to numerically singular leaf blocks (empty if none).
-    """
-
-    levels: tuple[HSSLevel, ...]
-    root: np.ndarray
-    perm: np.ndarray
-    tol: float
-    rank: int | None
-    shifts: tuple[float, ...]
-
-    @property
-    def n(self) -> int:
-        return int(self.perm.shape[0])
-
-    @property
-    def max_rank(self) -> int:
-        """Largest rank kept in any block of any level."""
-        return max((max(lv.ranks) for lv in self.levels if lv.ranks), default=0)
-
-    @property
-    def level_ranks(self) -> list[int]:
-        """Largest kept rank per level (leaf level first)."""
-        return [max(lv.ranks) for lv in self.levels]
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the stored factor in bytes."""
-        total = self.root.nbytes + self.perm.nbytes
-        for lv in self.levels:
-            total += sum(f.nbytes for f in lv.factors) + sum(u.nbytes for u in lv.bases)
-            total += sum(g.nbytes for g in lv.transforms)
-        return int(total)
-
-    def solve(self, b: np.ndarray) -> np.ndarray:
-        """``A~^{-1} b`` for ``b`` of shape (n,) or (n, k)."""
-        b = np.asarray(b, dtype=np.float64)
-        vec = b.ndim == 1
-        x = b.reshape(self.n, -1)[self.perm]
-        y = _solve_levels(self.levels, self.root, x)
-        out = np.empty_like(y)
-        out[self.perm] = y
-        return out[:, 0] if vec else out
-
-    def factor_apply(self, z: np.ndarray) -> np.ndarray:
-        """``F z`` (in the original order), so that ``A~ = F F^T``; ``z`` of shape (n,) or (n, k)."""
-        z = np.asarray(z, dtype=np.float64)
-        vec = z.ndim == 1
-        y = _factor_levels(self.levels, self.root, z.reshape(self.n, -1))
-        out = np.empty_like(y)
-        out[self.perm] = y
-        return out[:, 0] if vec else out
-
-    def to_dense(self) -> np.ndarray:
-        """The approximant ``A~ = F F^T`` as a dense matrix (for tests and small n)."""
-        f = self.factor_apply(np.eye(self.n))
-        return f @ f.T
-
-
-def _solve_levels(levels: tuple[HSSLevel, ...], root: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Apply ``S~^{-1}`` level by level: ``x -> D^{-T} U diag(I, S_1^{-1}) U^T D^{-1} x``."""
-    if not levels:
-        return scipy.linalg.cho_solve((root, True), x, check_finite=False) if root.size else x
-    lv, rest = levels[0], levels[1:]
-    parts, kept = [], []
-    for i, (lo, hi) in enumerate(itertools.pairwise(lv.starts)):
-        c = lv.transforms[i] @ x[lo:hi]
-        parts.append(c)
-        kept.append(c[: lv.ranks[i]])
-    z = _solve_levels(rest, root, np.concatenate(kept, axis=0))
-    out = np.empty_like(x)
-    pos = 0
-    for i, (lo, hi) in enumerate(itertools.pairwise(lv.starts)):
-        r = lv.ranks[i]
-        c = parts[i]
-        c[:r] = z[pos : pos + r]
-        pos += r
-        out[lo:hi] = lv.transforms[i].T @ c
-    return out
-
-
-def _factor_levels(levels: tuple[HSSLevel, ...], root: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """``F z`` with ``F = D U diag(I, F_1)``; the kept coordinates of each block are its first ranks."""
-    if not levels:
-        return root @ z if root.size else z
-    lv, rest = levels[0], levels[1:]
-    idx = [np.arange(lo, lo + r) for lo, r in zip(lv.starts[:-1], lv.ranks, strict=True)]
-    sel = np.concatenate(idx) if idx else np.zeros(0, dtype=int)
-    w = z.copy()
-    w[sel] = _factor_levels(rest, root, z[sel])
-    out = np.empty_like(z)
-    for i, (lo, hi) in enumerate(itertools.pairwise(lv.starts)):
-        out[lo:hi] = lv.factors[i] @ (lv.bases[i] @ w[lo:hi])
-    return out
 
 
 def _chol_block(block: np.ndarray, shifts: list[float]) -> np.ndarray:
@@ -326,16 +204,9 @@ def hss_cholesky(
     leaf_size = check_positive_int("leaf_size", leaf_size)
     root_size = check_positive_int("root_size", root_size)
     criterion = check_choice("criterion", criterion, CRITERIA)
-    if ordering is None:
-        perm = np.arange(n)
-    else:
-        perm = np.asarray(ordering)
-        if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
-            raise ValueError(f"ordering must be a permutation of range({n}); got {perm!r:.80}")
-        perm = perm.astype(np.intp)
+    perm, m = apply_ordering(mat, ordering)
     rng = np.random.default_rng(seed)
     shifts: list[float] = []
-    m = mat if ordering is None else mat[np.ix_(perm, perm)]
     sizes = _leaf_sizes(n, leaf_size)
     levels: list[HSSLevel] = []
     while len(sizes) > 1 and sum(sizes) > root_size:
@@ -354,38 +225,3 @@ def hss_cholesky(
         rank=rank,
         shifts=tuple(shifts),
     )
-
-
-class Factor(Protocol):
-    """What a preconditioner wraps: a size ``n`` and ``solve(b)`` for ``b`` of shape (n,) or (n, k)."""
-
-    @property
-    def n(self) -> int: ...
-
-    def solve(self, b: np.ndarray) -> np.ndarray: ...
-
-
-class HSSPreconditioner(LinearOperator):
-    """``M^{-1} = A~^{-1}`` of a factor (:class:`HSSCholesky`, or anything with ``n`` and ``solve``) as a
-    ``LinearOperator`` for CG.
-
-    Example:
-        >>> rng = np.random.default_rng(0)
-        >>> x = rng.standard_normal((50, 30)); a = x.T @ x + np.eye(30)
-        >>> m = HSSPreconditioner(hss_cholesky(a, tol=1e-12, leaf_size=8, root_size=8))
-        >>> bool(np.allclose(m @ (a @ np.ones(30)), np.ones(30)))
-        True
-    """
-
-    def __init__(self, factor: Factor) -> None:
-        self.factor = factor
-        super().__init__(dtype=np.float64, shape=(factor.n, factor.n))
-
-    def _matvec(self, x: np.ndarray) -> np.ndarray:
-        return self.factor.solve(np.asarray(x).reshape(-1))
-
-    def _matmat(self, x: np.ndarray) -> np.ndarray:
-        return self.factor.solve(np.asarray(x))
-
-    def _adjoint(self) -> HSSPreconditioner:
-        return self

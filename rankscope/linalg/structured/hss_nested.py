@@ -52,65 +52,10 @@ import scipy.sparse
 from scipy.sparse.linalg import splu
 
 from rankscope._checks import as_matrix, check_nonnegative, check_positive_int, check_symmetric
-from rankscope.linalg.structured.hss import HSSPreconditioner
+from rankscope.linalg.structured._inputs import apply_ordering
+from rankscope.linalg.structured.hss_nested_factor import NestedHSS
 
-__all__ = ["NestedHSS", "NestedHSSPreconditioner", "hss_nested"]
-
-
-@dataclass(frozen=True)
-class NestedHSS:
-    """Result of :func:`hss_nested`: the factored ``A_hss + shift I`` and its tree data.
-
-    Attributes:
-        perm: ordering used (``A`` approximated as ``A[perm][:, perm]``).
-        level_ranks: largest rank per tree level, leaves first.
-        tol, shift: compression tolerance and diagonal shift.
-        ext_size: size of the extended sparse system; ``lu``: its SuperLU factor.
-    """
-
-    perm: np.ndarray
-    level_ranks: tuple[int, ...]
-    tol: float
-    shift: float
-    ext_size: int
-    lu: Any  # scipy.sparse.linalg.SuperLU
-    extended: scipy.sparse.csc_matrix
-
-    @property
-    def n(self) -> int:
-        return int(self.perm.shape[0])
-
-    @property
-    def max_rank(self) -> int:
-        return max(self.level_ranks, default=0)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the sparse LU factors (values + row indices) and the extended matrix, in bytes."""
-        lu_nnz = int(self.lu.L.nnz + self.lu.U.nnz)
-        ext = self.extended
-        return 12 * lu_nnz + int(ext.data.nbytes + ext.indices.nbytes + ext.indptr.nbytes)
-
-    def solve(self, b: np.ndarray) -> np.ndarray:
-        """``(A_hss + shift I)^{-1} b`` for ``b`` of shape (n,) or (n, k), in the original order."""
-        b = np.asarray(b, dtype=np.float64)
-        vec = b.ndim == 1
-        bb = b.reshape(self.n, -1)
-        rhs = np.zeros((self.ext_size, bb.shape[1]))
-        rhs[: self.n] = bb[self.perm]
-        sol = self.lu.solve(rhs)[: self.n]
-        out = np.empty_like(sol)
-        out[self.perm] = sol
-        return out[:, 0] if vec else out
-
-    def to_dense(self) -> np.ndarray:
-        """``A_hss + shift I`` (original order) as a dense matrix, by Schur complement (tests, small n)."""
-        e = self.extended.toarray()
-        n = self.n
-        s = e[:n, :n] - e[:n, n:] @ np.linalg.solve(e[n:, n:], e[n:, :n])
-        out = np.empty_like(s)
-        out[np.ix_(self.perm, self.perm)] = s
-        return out
+__all__ = ["hss_nested"]
 
 
 @dataclass
@@ -190,14 +135,7 @@ def hss_nested(
     leaf_size = check_positive_int("leaf_size", leaf_size)
     if shift is not None:
         shift = check_nonnegative("shift", shift)
-    if ordering is None:
-        perm = np.arange(n)
-    else:
-        perm = np.asarray(ordering)
-        if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
-            raise ValueError(f"ordering must be a permutation of range({n}); got {perm!r:.80}")
-        perm = perm.astype(np.intp)
-    m = mat if ordering is None else mat[np.ix_(perm, perm)]
+    perm, m = apply_ordering(mat, ordering)
     nodes = _tree(n, leaf_size)
     omega = np.random.default_rng(seed).standard_normal((n, min(sketch, n)))
     w = m @ omega  # the one BLAS-3 sketch
@@ -295,10 +233,3 @@ def _assemble(
         for lev in range(depth, 0, -1)
     )
     return NestedHSS(perm, level_ranks, float(tol), float(shift), int(pos), lu, ext)
-
-
-class NestedHSSPreconditioner(HSSPreconditioner):
-    """``M^{-1} = (A_hss + shift I)^{-1}`` of a :class:`NestedHSS` as a ``LinearOperator`` for CG."""
-
-    def __init__(self, factor: NestedHSS) -> None:
-        super().__init__(factor)

@@ -53,6 +53,17 @@ def _nb_tridiag_chol(diag: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.
     return ld, ls
 
 
+@njit(cache=True)
+def _nb_bidiag_back_solve(ild: np.ndarray, ls: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``L^T x = y`` in place (``y`` is overwritten with ``x`` and returned) for the bidiagonal
+    Cholesky factor L of :func:`_nb_tridiag_chol`, given as ``ild = 1 / diag(L)`` and ``ls``."""
+    m = y.shape[0]
+    y[m - 1] = y[m - 1] * ild[m - 1]
+    for i in range(m - 2, -1, -1):
+        y[i] = (y[i] - ls[i] * y[i + 1]) * ild[i]
+    return y
+
+
 class IllConditionedWarning(RuntimeWarning):
     """A backward-stable 1D solve whose system is singular to working precision (residual too large)."""
 

@@ -32,7 +32,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rankscope.linalg.structured.relu1d_common import _nb_tridiag_chol, _rev_cumsum, _Solver1D
+from rankscope.linalg.structured.relu1d_common import (
+    _nb_bidiag_back_solve,
+    _nb_tridiag_chol,
+    _rev_cumsum,
+    _Solver1D,
+)
 from rankscope.linalg.structured.relu1d_mass_mixed import _MixedMassCore, _nb_mass_matvec_dd
 
 __all__ = ["ReluMassSolver1D"]
@@ -56,10 +61,7 @@ def _nb_square_solve(ild: np.ndarray, ls: np.ndarray, ih: np.ndarray, f: np.ndar
             g -= ls[j - 1] * prev
         prev = g * ild[j]
         y[j] = prev
-    u = y  # backward L^T u = y in place
-    u[m - 1] = y[m - 1] * ild[m - 1]
-    for i in range(m - 2, -1, -1):
-        u[i] = (y[i] - ls[i] * u[i + 1]) * ild[i]
+    u = _nb_bidiag_back_solve(ild, ls, y)  # backward L^T u = y in place
     c = np.empty(m)
     vm = 0.0
     v0 = 0.0

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from rankscope.linalg.structured.compensated import dd_add, dd_mul_d, two_prod
-from rankscope.linalg.structured.relu1d_common import _nb_tridiag_chol
+from rankscope.linalg.structured.relu1d_common import _nb_bidiag_back_solve, _nb_tridiag_chol
 
 __all__: list[str] = []
 
@@ -133,9 +133,7 @@ def _nb_mixed_pass(
         y[j] = prev
         g0 = g1
         g1 = g2
-    y[nodes - 1] = y[nodes - 1] * ild[nodes - 1]
-    for i in range(nodes - 2, -1, -1):
-        y[i] = (y[i] - ls[i] * y[i + 1]) * ild[i]
+    _nb_bidiag_back_solve(ild, ls, y)  # backward L^T y = y in place
     c = np.empty(m)
     s1 = 0.0
     s2 = 0.0

@@ -3,7 +3,8 @@ import itertools
 import numpy as np
 import pytest
 
-from rankscope.linalg.structured.hss import HSSPreconditioner, hss_cholesky
+from rankscope.linalg.structured.hss import hss_cholesky
+from rankscope.linalg.structured.hss_preconditioner import HSSPreconditioner
 from rankscope.linalg.structured.ordering import hyperplane_ordering
 from rankscope.linalg.structured.pcg import jacobi, pcg
 from rankscope.linalg.structured.residuals import backward_error

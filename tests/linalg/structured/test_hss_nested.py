@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rankscope.linalg.structured.hss_nested import NestedHSSPreconditioner, hss_nested
+from rankscope.linalg.structured.hss_nested import hss_nested
+from rankscope.linalg.structured.hss_nested_factor import NestedHSSPreconditioner
 from rankscope.linalg.structured.ordering import hyperplane_ordering
 from rankscope.linalg.structured.pcg import pcg
 from rankscope.nets.shallow_relu import random_neurons

@@ -1,0 +1,73 @@
+"""``adfd-rfm-poisson2d``: 2D Poisson on [0, 1]^2 with random features, A_AD vs A_FD (five-point
+Laplacian), 64 x 64 grid, M = 100 (Fig. 5) and 200 (Fig. 2(c)) (paper 001, appendix B.3; the shared
+pipeline is in ``_rfm.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.claims import Result
+from rankscope.experiments.paper001._rfm import (
+    PROPOSITION_CLAIMS,
+    case_measures,
+    columns,
+    draw_pair,
+    entropy_claim,
+    run_cases,
+    training_error_claim,
+)
+from rankscope.store import RunDir
+
+__all__ = ["RfmPoisson2dConfig", "RfmPoisson2dExperiment"]
+
+
+@dataclass(frozen=True)
+class RfmPoisson2dConfig(ExperimentConfig):
+    """Configuration of ``adfd-rfm-poisson2d``: M = 100 (Fig. 5) and 200 (Fig. 2(c)), 64 x 64 grid."""
+
+    ms: tuple[int, ...] = (100, 200)
+    grid: int = 64
+    cutoff: float = 1e-13
+    radius: float = 1.0
+    shared_rtol: float = 0.05
+    large_ratio: float = 1e-4
+    boundary: str = choice("ghost", ("ghost", "truncate"))
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+def _first_m_cases(cases: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]]:
+    return [r for r in cases if r["m"] == cfg.ms[0]]
+
+
+class RfmPoisson2dExperiment(Experiment):
+    name = "adfd-rfm-poisson2d"
+    summary = "Paper 001 Fig. 5(a, b), 2(c): 2D Poisson random features, A_AD vs A_FD (five-point Laplacian)"
+    paper = "paper 001, Figs. 2(c), 5(a, b), appendix B.3"
+    paper_h = (0.0200, 0.0152)
+    Config = RfmPoisson2dConfig
+    presets: ClassVar[dict[str, dict[str, Any]]] = {
+        "quick": {"ms": (100,), "seeds": (0, 1, 2)},
+        "paper": {"ms": (100, 200), "seeds": (0, 1, 2, 3, 4)},
+    }
+    claims = (
+        *PROPOSITION_CLAIMS,
+        entropy_claim(paper_h, lambda cfg: f"at M = {cfg.ms[0]} (Fig. 5a)", _first_m_cases),
+        training_error_claim(_first_m_cases, name="AD training error below FD past K (Fig. 5b)"),
+    )
+
+    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
+        cfg: RfmPoisson2dConfig = config
+        cases = [("sin", m, cfg.grid, s) for m in cfg.ms for s in cfg.seeds]
+        records = run_cases(cases, "poisson2d", cfg, run_dir, progress)
+        by_m = {f"M{m}": columns([r for r in records if r["m"] == m]) for m in cfg.ms}
+        paper = {"paper_H_AD": self.paper_h[0], "paper_H_FD": self.paper_h[1]}
+        return Result({**paper, **by_m, "cases": case_measures(records)})
+
+    def figures(self, run_dir: RunDir) -> None:
+        records = run_dir.read_metrics()
+        for m in sorted({r["m"] for r in records}):
+            rs = [r for r in records if r["m"] == m]
+            draw_pair(run_dir, rs, f"fig5_M{m}", f"2D Poisson M = {m}")

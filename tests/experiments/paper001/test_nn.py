@@ -1,0 +1,117 @@
+"""The shared training, measures and claims of the ``adfd-nn-*`` experiments (paper 001 Figs. 4, 5(c, d),
+6(c, d)): tiny runs of each, resume, divergence, and the claims on synthetic records."""
+
+import json
+
+import numpy as np
+import pytest
+
+from rankscope.experiments import run_experiment
+from rankscope.experiments.base import resolve_config
+from rankscope.experiments.paper001._nn import kernel_checks, loss_checks
+from rankscope.experiments.paper001.adfd_nn_poisson1d import NnPoisson1dExperiment
+from rankscope.store import RunDir
+
+NN_TINY = {
+    "width": 8,
+    "points": 10,
+    "steps": 30,
+    "record_every": 10,
+    "checkpoint_every": 10,
+    "kernel_at": [0.0, 1.0],
+    "seeds": [0, 1],
+}
+NN_TINY_BY = {
+    "adfd-nn-poisson1d": {**NN_TINY, "lr": 1e-3},
+    "adfd-nn-poisson2d": {**NN_TINY, "points": 6, "boundary_points": 4, "lr": 1e-3},
+    "adfd-nn-biharmonic": {**NN_TINY, "lr": 1e-4},
+}
+
+
+def _summary(path):
+    return json.loads((path / "summary.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(NN_TINY_BY))
+def test_tiny_nn_runs_write_the_run_directory(tmp_path, name):
+    run_experiment(name, "quick", tmp_path / "r", NN_TINY_BY[name])
+    records = RunDir(tmp_path / "r").read_metrics()
+    assert [r["step"] for r in records] == [0, 10, 20, 30]
+    arrays = np.load(tmp_path / "r" / "arrays.npz")
+    n = 36 if name.endswith("2d") else 10
+    assert arrays["eig_ad/step30"].shape == (2, n)
+    names = {c["name"] for c in _summary(tmp_path / "r")["checks"]}
+    assert "AD loss falls faster than FD after the first phase" in names
+    assert "large eigenvalues of G_AD and G_FD agree" in names
+
+
+def test_killed_nn_run_resumes_without_losing_or_duplicating_records(tmp_path):
+    cfg = NN_TINY_BY["adfd-nn-poisson1d"]
+
+    class Kill(Exception):
+        pass
+
+    def killer(label, done, total):
+        if done == 25:
+            raise Kill
+
+    run_experiment("adfd-nn-poisson1d", "quick", tmp_path / "ref", cfg)
+    with pytest.raises(Kill):
+        run_experiment("adfd-nn-poisson1d", "quick", tmp_path / "k", cfg, progress=killer)
+    run_experiment("adfd-nn-poisson1d", "quick", tmp_path / "k", cfg, resume=True)
+    a, b = RunDir(tmp_path / "ref").read_metrics(), RunDir(tmp_path / "k").read_metrics()
+    assert [r["step"] for r in a] == [r["step"] for r in b]
+    assert [r["loss_fd"] for r in a] == [r["loss_fd"] for r in b]
+
+
+def test_divergence_is_reported(tmp_path):
+    with pytest.raises(RuntimeError, match=r"training diverged at step \d+ .* lower the learning rate"):
+        run_experiment("adfd-nn-biharmonic", "quick", tmp_path / "d", {**NN_TINY, "lr": 10.0})
+
+
+def _nn_records(ratio_late, steps=100):
+    recs = []
+    for s in range(0, steps + 1, 10):
+        lf_ad = 10.0 ** (-s / 20)
+        grow = 1.0 if s <= 10 else ratio_late ** ((s - 10) / (steps - 10))
+        recs.append(
+            {
+                "step": s,
+                "lf_ad": [lf_ad, lf_ad],
+                "lf_fd": [lf_ad * grow, lf_ad * grow],
+                "loss_ad": [lf_ad**2] * 2,
+                "loss_fd": [(lf_ad * grow) ** 2] * 2,
+                "pde_fd": [0.1, 0.1],
+            }
+        )
+    return recs
+
+
+def test_loss_check_holds_and_fails():
+    cfg = resolve_config(NnPoisson1dExperiment(), "quick", {"steps": 100, "phase1_steps": 10})
+    assert loss_checks(_nn_records(3.0), cfg)[0][0].holds
+    assert not loss_checks(_nn_records(1.0), cfg)[0][0].holds
+    assert not loss_checks(_nn_records(0.5), cfg)[0][0].holds
+
+
+def test_kernel_checks_hold_and_fail():
+    cfg = resolve_config(NnPoisson1dExperiment(), "quick", {"steps": 100})
+    ad = np.array([np.logspace(0, -12, 20)] * 2)
+    fd_good = ad.copy()
+    fd_good[:, 8:] = np.logspace(-6, -7, 12)
+    recs = [
+        {"step": 0, "kernel_ad": {"H": [0.1, 0.1], "e": [5, 5]}, "kernel_fd": {"H": [0.1, 0.1], "e": [5, 5]}},
+        {
+            "step": 100,
+            "kernel_ad": {"H": [0.1, 0.1], "e": [5, 5]},
+            "kernel_fd": {"H": [0.02, 0.03], "e": [9, 9]},
+        },
+    ]
+    arrays = {"eig_ad/step0": ad, "eig_fd/step0": ad, "eig_ad/step100": ad, "eig_fd/step100": fd_good}
+    checks, _ = kernel_checks(recs, arrays, cfg, (0.025, 0.0021))
+    assert [c.holds for c in checks] == [True, True, True]
+    fd_bad = ad * 0.5
+    recs[1]["kernel_fd"] = {"H": [0.2, 0.2], "e": [3, 3]}
+    arrays = {**arrays, "eig_fd/step100": fd_bad}
+    checks, _ = kernel_checks(recs, arrays, cfg, (0.025, 0.0021))
+    assert [c.holds for c in checks] == [False, False, False]
