@@ -60,7 +60,7 @@ def _warnings_as_lines() -> Iterator[None]:
         typer.echo(f"warning: {one_line(Warning(message))}", err=True)
 
     with warnings.catch_warnings():
-        warnings.showwarning = show  # type: ignore[assignment]
+        warnings.showwarning = show
         yield
 
 

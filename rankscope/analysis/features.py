@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from rankscope._checks import as_matrix, check_choice, check_nonnegative, describe
+from rankscope.linalg.types import MatrixLike, VectorLike
 
 __all__ = [
     "ClsDimResult",
@@ -41,19 +42,20 @@ __all__ = [
 Classifier = Callable[[torch.Tensor], torch.Tensor]
 
 
-def _labels(labels: Any, n: int) -> np.ndarray:
+def _labels(labels: VectorLike, n: int) -> np.ndarray:
     y = np.asarray(labels.detach().cpu() if isinstance(labels, torch.Tensor) else labels)
     if y.ndim != 1 or y.shape[0] != n or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"labels must be {n} integer class labels (one per row); got {describe(y)}")
     return y.astype(np.int64)
 
 
-def principal_directions(features: Any) -> np.ndarray:
+def principal_directions(features: MatrixLike) -> np.ndarray:
     """Eigenvectors ``q^1..q^d`` of the feature covariance as columns, by decreasing eigenvalue (Sec. 3.3)."""
     x = as_matrix("features", features)
     xc = torch.from_numpy(x - x.mean(axis=0, keepdims=True))
     _, vecs = torch.linalg.eigh(xc.T @ xc)
-    return vecs.flip(-1).numpy()
+    out: np.ndarray = vecs.flip(-1).numpy()
+    return out
 
 
 def _accuracy(classifier: Classifier, feats: np.ndarray, y: np.ndarray, dtype: torch.dtype) -> float:
@@ -67,13 +69,19 @@ def _projector(x: np.ndarray, q: np.ndarray, centre: bool) -> Callable[[int], np
     coords = (x - mean) @ q  # coordinates on every principal direction, computed once
 
     def project(k: int) -> np.ndarray:
-        return mean + coords[:, :k] @ q[:, :k].T
+        out: np.ndarray = mean + coords[:, :k] @ q[:, :k].T
+        return out
 
     return project
 
 
 def accuracy_curve(
-    features: Any, labels: Any, classifier: Classifier, ks: Sequence[int], *, centre_projection: bool = False
+    features: MatrixLike,
+    labels: VectorLike,
+    classifier: Classifier,
+    ks: Sequence[int],
+    *,
+    centre_projection: bool = False,
 ) -> np.ndarray:
     """Accuracy of ``classifier`` on ``Pro_k(features)`` for each k in ``ks`` (Fig. 2's curve)."""
     x = as_matrix("features", features)
@@ -113,8 +121,8 @@ class ClsDimResult:
 
 
 def classification_dimension(
-    features: Any,
-    labels: Any,
+    features: MatrixLike,
+    labels: VectorLike,
     classifier: Classifier,
     *,
     eps: float = 0.05,
@@ -214,7 +222,9 @@ def _check_target(target: int, c: int) -> int:
     return int(target)
 
 
-def lasso_eta_max(logits: Any, labels: Any, target: int, *, fit_on: Literal["all", "class"] = "all") -> float:
+def lasso_eta_max(
+    logits: MatrixLike, labels: VectorLike, target: int, *, fit_on: Literal["all", "class"] = "all"
+) -> float:
     """The smallest ``eta`` of eq. (11) for which every ``lambda_j`` is 0: ``2 max_j |X_j^T y| / n``.
 
     Useful to scale the paper's ``eta = 20`` (chosen for ImageNet logits) to other data.
@@ -227,8 +237,8 @@ def lasso_eta_max(logits: Any, labels: Any, target: int, *, fit_on: Literal["all
 
 
 def independence_deficit(
-    logits: Any,
-    labels: Any,
+    logits: MatrixLike,
+    labels: VectorLike,
     target: int,
     *,
     eta: float,

@@ -49,7 +49,8 @@ def _orth_against(w: np.ndarray, *bases: np.ndarray, drop: float = 1e-6) -> np.n
     except np.linalg.LinAlgError:  # pragma: no cover - u is orthonormal to ~1e-6 here
         q, _ = np.linalg.qr(u)
         return q
-    return scipy.linalg.solve_triangular(chol, u.T, trans="T", lower=False, check_finite=False).T
+    out: np.ndarray = scipy.linalg.solve_triangular(chol, u.T, trans="T", lower=False, check_finite=False).T
+    return out
 
 
 SUBSPACE_MAXITER = 300  # default cap on subspace iterations (each is one block of operator applications)

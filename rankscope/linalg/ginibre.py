@@ -30,4 +30,5 @@ def lyapunov_exponents(n: int) -> np.ndarray:
     """
     n = check_positive_int("n", n)
     k = np.arange(1, n + 1)
-    return 0.5 * (math.log(2.0) + digamma((n - k + 1) / 2.0))
+    out: np.ndarray = 0.5 * (math.log(2.0) + digamma((n - k + 1) / 2.0))
+    return out

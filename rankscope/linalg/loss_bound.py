@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 import scipy.linalg
@@ -129,7 +131,8 @@ def dist_to_span(
     """
     d = as_matrix("features", features)
     t = as_vector("target", target)
-    w = as_vector("weights", getattr(weights, "weights", weights))
+    holder: object = weights  # a Quadrature (its .weights) or the weights themselves
+    w = as_vector("weights", cast(VectorLike, getattr(holder, "weights", holder)))
     m, n = d.shape
     if t.shape[0] != m or w.shape[0] != m:
         raise ValueError(

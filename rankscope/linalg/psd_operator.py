@@ -10,19 +10,19 @@ half the spectrum is wanted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from rankscope._checks import as_matrix, check_positive_int, default_rtol, describe
-from rankscope.linalg.types import PSDOperatorLike, VectorLike
+from rankscope.linalg.types import MatrixLike, PSDOperatorLike, VectorLike
 
 __all__ = ["CountedOperator", "aslinearoperator_psd", "dense_eigenvalues"]
 
 
-class CountedOperator(LinearOperator):
+class CountedOperator(LinearOperator):  # type: ignore[misc]  # scipy has no stubs: LinearOperator is Any
     """Float64 view of a square operator that counts its applications (one per column)."""
 
     def __init__(self, inner: LinearOperator) -> None:
@@ -100,7 +100,7 @@ def aslinearoperator_psd(op: PSDOperatorLike, n: int | None = None) -> LinearOpe
             raise ValueError(f"n = {n} does not match the shape {shape} of op")
         return op
     if isinstance(op, np.ndarray) or hasattr(op, "shape"):
-        mat = as_matrix("op", op, square=True)
+        mat = as_matrix("op", cast(MatrixLike, op), square=True)
         rtol = default_rtol(op)  # follows the input dtype: float32 round-off is ~1e-7
         if mat.shape[0] < 1:
             raise ValueError(f"op must have dimension n >= 1; got shape {mat.shape}")
@@ -136,4 +136,5 @@ def dense_eigenvalues(a: CountedOperator) -> np.ndarray:
             cols = np.eye(n, min(256, n - j), k=-j)
             dense[:, j : j + cols.shape[1]] = a.matmat(cols)
     sym = 0.5 * (dense + dense.T)
-    return scipy.linalg.eigvalsh(sym, check_finite=False)[::-1].copy()
+    out: np.ndarray = scipy.linalg.eigvalsh(sym, check_finite=False)[::-1].copy()
+    return out

@@ -18,6 +18,7 @@ How ``P`` is chosen: :mod:`rankscope.linalg.row_selection`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import scipy.linalg
@@ -116,7 +117,9 @@ class Theorem32Result:
         return float("nan") if self.bound == 0 else float("inf")
 
 
-def theorem32_reduction(gram: MatrixLike, beta: VectorLike, eps: float, *, method: str = "qr") -> Theorem32Result:
+def theorem32_reduction(
+    gram: MatrixLike, beta: VectorLike, eps: float, *, method: str = "qr"
+) -> Theorem32Result:
     """Approximate ``f = sum_j beta_j f_j`` by ``p = r_eps(M)`` of the ``f_j`` as in Theorem 3.2's proof.
 
     ``beta~ = [I_p 0] P beta - V12 V22^{-1} [0 I_{n-p}] P beta`` with ``PQ = [[V11, V12], [V21, V22]]``

@@ -13,7 +13,6 @@ from typing import Literal, TypeAlias
 import numpy as np
 import scipy.linalg
 
-from rankscope.linalg.types import MatrixLike
 from rankscope._checks import (
     as_matrix,
     check_choice,
@@ -22,6 +21,7 @@ from rankscope._checks import (
     default_rtol,
     describe,
 )
+from rankscope.linalg.types import MatrixLike
 
 __all__ = ["Spectrum", "SpectrumLike", "as_spectrum", "eigenspectrum", "singular_spectrum"]
 
@@ -101,7 +101,9 @@ def _dtype_name(value: MatrixLike) -> str:
     return str(name) if name is not None else str(dtype).removeprefix("torch.")
 
 
-def eigenspectrum(matrix: MatrixLike, *, symmetric_rtol: float | None = None, name: str = "matrix") -> Spectrum:
+def eigenspectrum(
+    matrix: MatrixLike, *, symmetric_rtol: float | None = None, name: str = "matrix"
+) -> Spectrum:
     """Eigenvalues of a real symmetric matrix, in float64, sorted descending.
 
     Computes ``lambda_1 >= ... >= lambda_n`` of ``M = (M + M^T)/2`` with LAPACK ``eigvalsh``

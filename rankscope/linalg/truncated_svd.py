@@ -14,6 +14,7 @@ paper says ("computation errors").
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from rankscope._checks import as_matrix
 from rankscope.linalg.spectrum import singular_spectrum
 from rankscope.linalg.truncated_svd import shared_count
+from rankscope.linalg.types import MatrixLike, SparseMatrix
 
 __all__ = ["ADFDComparison", "compare_ad_fd", "proposition2_bound"]
 
@@ -44,7 +44,7 @@ class ADFDComparison:
     tail_log10_ratio: float
 
 
-def compare_ad_fd(a_ad: Any, a_fd: Any, *, rtol: float = 0.05) -> ADFDComparison:
+def compare_ad_fd(a_ad: MatrixLike, a_fd: MatrixLike, *, rtol: float = 0.05) -> ADFDComparison:
     """Compare the spectra of ``A_AD`` and ``A_FD`` as Propositions 1 and 2 of paper 001 do.
 
     Example:
@@ -73,7 +73,7 @@ def compare_ad_fd(a_ad: Any, a_fd: Any, *, rtol: float = 0.05) -> ADFDComparison
     )
 
 
-def proposition2_bound(a0: Any, c: Any) -> tuple[float, float]:
+def proposition2_bound(a0: MatrixLike, c: np.ndarray | SparseMatrix) -> tuple[float, float]:
     """Both sides of Prop. 2: ``sigma_min(C A_0) >= sigma_min(A_0) sigma_min(C)``.
 
     The paper states it for square ``A_0`` (M = N); other shapes only warn, and the bound then

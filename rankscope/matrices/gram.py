@@ -9,8 +9,6 @@ re-exported here.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -19,11 +17,12 @@ from rankscope.linalg.gram import gram_from_features
 from rankscope.nets.features import FeatureReader, capture
 from rankscope.nets.layer_specs import LayerSpec, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode, measurement_mode
+from rankscope.sampling.quadrature import Quadrature
 
 __all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix"]
 
 
-def _check_quadrature(quadrature: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_quadrature(quadrature: Quadrature | None) -> tuple[np.ndarray, np.ndarray]:
     points = getattr(quadrature, "points", None)
     weights = getattr(quadrature, "weights", None)
     if points is None or weights is None:
@@ -37,7 +36,7 @@ def _check_quadrature(quadrature: Any) -> tuple[np.ndarray, np.ndarray]:
 def gram_matrices(
     model: nn.Module,
     layers: LayerSpec,
-    quadrature: Any,
+    quadrature: Quadrature,
     *,
     dtype: torch.dtype = torch.float64,
     mode: MeasureMode | str = MeasureMode.EVAL,
@@ -84,7 +83,7 @@ def gram_matrices(
 def gram_matrix(
     model: nn.Module,
     layer: str | int = "last",
-    quadrature: Any = None,
+    quadrature: Quadrature | None = None,
     *,
     dtype: torch.dtype = torch.float64,
     mode: MeasureMode | str = MeasureMode.EVAL,
@@ -131,7 +130,7 @@ class GramEvaluator:
         self,
         model: nn.Module,
         layers: LayerSpec,
-        quadrature: Any,
+        quadrature: Quadrature,
         *,
         dtype: torch.dtype | None = torch.float64,
         mode: MeasureMode | str = MeasureMode.EVAL,

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any
 
 import torch
 from torch import nn
@@ -90,7 +89,7 @@ def _check_layers(model: nn.Module, layers: Sequence[str] | None) -> list[str]:
     return out
 
 
-def _as_tensor(name: str, out: Any) -> torch.Tensor:
+def _as_tensor(name: str, out: object) -> torch.Tensor:
     if isinstance(out, torch.Tensor):
         return out
     if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
@@ -151,7 +150,7 @@ def _layer_fn(
     return fn
 
 
-def _check_input(x: Any) -> torch.Tensor:
+def _check_input(x: object) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError(
             f"x must be a floating-point torch.Tensor (one input, no batch dim); got {describe(x)}"
@@ -218,7 +217,8 @@ def partial_jacobians(
                 fn = _layer_fn(model, x, idx, names)
 
                 def column(v: torch.Tensor) -> tuple[torch.Tensor, ...]:
-                    return torch.func.jvp(fn, (p0,), (v,))[1]
+                    out: tuple[torch.Tensor, ...] = torch.func.jvp(fn, (p0,), (v,))[1]
+                    return out
 
                 eye = torch.eye(idx.numel(), dtype=x.dtype)
                 cols = torch.func.vmap(column, chunk_size=chunk)(eye)

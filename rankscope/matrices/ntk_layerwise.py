@@ -27,6 +27,8 @@ Cross-checked against the torch.func recipe of ``rankscope.matrices.ntk_recipe``
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -98,7 +100,7 @@ def _groups(
         for (beta, gamma), ts in table.items():
             key, other = (beta, gamma) if by_beta else (gamma, beta)
             rows.setdefault(key, {})[other] = tuple(sorted(ts.items()))
-        merged: dict[tuple, list[Index]] = {}
+        merged: dict[tuple[Any, ...], list[Index]] = {}
         for key, row in rows.items():
             merged.setdefault(tuple(sorted(row.items())), []).append(key)
         out = []
@@ -107,7 +109,7 @@ def _groups(
             mixed = None
             for other, ts in signature:
                 c = sum(coeffs[t] * m for t, m in ts)
-                piece = (a if by_beta else g)[other] * c[:, None]  # type: ignore[index]
+                piece = (a if by_beta else g)[other] * c[:, None]
                 mixed = piece if mixed is None else mixed + piece
             out.append((plain, mixed) if by_beta else (mixed, plain))
         return out  # type: ignore[return-value]

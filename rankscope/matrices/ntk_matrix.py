@@ -67,7 +67,8 @@ class ResidualNTK:
         """``S^1/2 Theta S^1/2 = S^1/2 K S^-1/2`` (symmetric, similar to K), a new array."""
         r = np.sqrt(self.scaling())
         sym = (r[:, None] * self.K) / r[None, :]
-        return 0.5 * (sym + sym.T)
+        out: np.ndarray = 0.5 * (sym + sym.T)
+        return out
 
     def eigenvalues(self) -> np.ndarray:
         """All eigenvalues of K (real, since K is similar to ``S^1/2 Theta S^1/2``), descending."""
@@ -85,7 +86,8 @@ class ResidualNTK:
         K = self.K
 
         def matvec(v: np.ndarray) -> np.ndarray:
-            return r * (K @ (v / r))
+            out: np.ndarray = r * (K @ (v / r))
+            return out
 
         return top_eigenvalues(matvec, k, n=K.shape[0], **kwargs)  # type: ignore[arg-type]
 

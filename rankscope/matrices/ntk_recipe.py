@@ -37,7 +37,8 @@ def _residual_fn(
         params: dict[str, torch.Tensor], frozen: dict[str, torch.Tensor], x: torch.Tensor, c: torch.Tensor
     ) -> torch.Tensor:
         def u(p: torch.Tensor) -> torch.Tensor:
-            return functional_call(model64, {**frozen, **params, **buffers}, (p[None, :],)).reshape(())
+            out: torch.Tensor = functional_call(model64, {**frozen, **params, **buffers}, (p[None, :],))
+            return out.reshape(())
 
         return (c * point_derivatives(u, alphas)(x)).sum()
 

@@ -131,4 +131,5 @@ def patch_indices(shape: Sequence[int], patch: Patch | Sequence[int] | torch.Ten
     out = idx.unique(sorted=True)
     if out.numel() != idx.numel():
         raise ValueError(f"patch indices must be distinct; got {idx.numel() - out.numel()} repeated")
-    return out
+    result: torch.Tensor = out
+    return result

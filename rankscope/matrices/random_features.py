@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 
 from rankscope._checks import check_choice, check_positive_int, describe
+from rankscope.linalg.types import MatrixLike
 from rankscope.matrices.activation_derivatives import (
     ActivationLike,
     Method,
@@ -114,14 +115,15 @@ def _preactivation(x: torch.Tensor, weights: torch.Tensor, biases: torch.Tensor)
     return torch.matmul(weights, x.T).transpose(-1, -2) + biases.unsqueeze(-2)
 
 
-def _check_points(x: Any, dim: int, dtype: torch.dtype) -> torch.Tensor:
+def _check_points(x: MatrixLike, dim: int, dtype: torch.dtype) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         x = torch.as_tensor(np.asarray(x, dtype=np.float64))
     if x.ndim == 1 and dim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[1] != dim:
         raise ValueError(f"x must be an (N, {dim}) array of points; got {describe(x)}")
-    return x.to(dtype)
+    out: torch.Tensor = x.to(dtype)
+    return out
 
 
 def ad_matrix(
@@ -166,7 +168,7 @@ def ad_matrix(
     return out
 
 
-def feature_matrix(features: RandomFeatures, x: Any) -> torch.Tensor:
+def feature_matrix(features: RandomFeatures, x: MatrixLike) -> torch.Tensor:
     """``A_0[i, j] = sigma(w_j . x_i + b_j)`` (eq. 11), shape (N, M), in the features' dtype."""
     x = _check_points(x, features.dim, features.weights.dtype)
     z = _preactivation(x, features.weights, features.biases)
@@ -174,7 +176,7 @@ def feature_matrix(features: RandomFeatures, x: Any) -> torch.Tensor:
 
 
 def system_matrix_ad(
-    features: RandomFeatures, x: Any, operator: DiffOperator, *, method: Method = "auto"
+    features: RandomFeatures, x: MatrixLike, operator: DiffOperator, *, method: Method = "auto"
 ) -> torch.Tensor:
     """``A_AD``: the operator applied to each feature exactly, at the points ``x`` (eq. 7, 11).
 
@@ -231,4 +233,5 @@ def system_matrix_fd(
     a0 = feature_matrix(features, grid.points(ghost=r))  # (N_ext, M)
     ext = tuple(n + 2 * r for n in grid.shape)
     vals = a0.T.reshape(features.m, *ext)
-    return apply_stencil(st, vals, grid.h).reshape(features.m, grid.size).T
+    out: torch.Tensor = apply_stencil(st, vals, grid.h).reshape(features.m, grid.size).T
+    return out

@@ -39,7 +39,7 @@ from rankscope.matrices.relu_1d import (
     neuron_report_1d,
 )
 from rankscope.nets.shallow_relu import ShallowReLU, random_neurons
-from rankscope.sampling.domains import Box
+from rankscope.sampling.domains import Box, Domain
 from rankscope.sampling.gauss import gauss_legendre
 from rankscope.sampling.quadrature import Quadrature
 
@@ -72,16 +72,19 @@ def _quad_matrix(net: ShallowReLU, q: Quadrature, kind: str) -> np.ndarray:
     sw = np.sqrt(q.weights)[:, None]
     if kind == "mass":
         f = net.features(q.points) * sw
-        return f.T @ f
+        out: np.ndarray = f.T @ f
+        return out
     hv = net.heaviside(q.points) * sw
     if kind == "heaviside":
-        return hv.T @ hv
+        out = hv.T @ hv
+        return out
     xhat = np.concatenate([q.points, np.ones((len(q), 1))], axis=1)
     g = (hv[:, :, None] * xhat[:, None, :]).reshape(len(q), -1)
-    return g.T @ g
+    out = g.T @ g
+    return out
 
 
-def _matrix(net: Any, domain: Any, quadrature: Quadrature | None, kind: str) -> np.ndarray:
+def _matrix(net: ShallowReLU, domain: Domain, quadrature: Quadrature | None, kind: str) -> np.ndarray:
     net = _check_net(net)
     box = _box_for(net, domain)
     if quadrature is not None and not isinstance(quadrature, Quadrature):
@@ -92,7 +95,7 @@ def _matrix(net: Any, domain: Any, quadrature: Quadrature | None, kind: str) -> 
     return _quad_matrix(net, quadrature or _default_rule(box), kind)
 
 
-def mass_matrix(net: ShallowReLU, domain: Any, *, quadrature: Quadrature | None = None) -> np.ndarray:
+def mass_matrix(net: ShallowReLU, domain: Domain, *, quadrature: Quadrature | None = None) -> np.ndarray:
     """``A_ij = int_Omega relu(w_i.x + b_i) relu(w_j.x + b_j) dx`` (paper 003), shape (n, n).
 
     1D: exact closed form (warns about zero-weight, dead, linear and coincident neurons).
@@ -106,7 +109,7 @@ def mass_matrix(net: ShallowReLU, domain: Any, *, quadrature: Quadrature | None 
     return _matrix(net, domain, quadrature, "mass")
 
 
-def heaviside_matrix(net: ShallowReLU, domain: Any, *, quadrature: Quadrature | None = None) -> np.ndarray:
+def heaviside_matrix(net: ShallowReLU, domain: Domain, *, quadrature: Quadrature | None = None) -> np.ndarray:
     """``H_ij = int_Omega h(w_i.x + b_i) h(w_j.x + b_j) dx`` (paper 003), shape (n, n).
 
     1D exact (the length of the common active set); 2D/3D by quadrature (error O(h)).
@@ -114,7 +117,9 @@ def heaviside_matrix(net: ShallowReLU, domain: Any, *, quadrature: Quadrature | 
     return _matrix(net, domain, quadrature, "heaviside")
 
 
-def layer_gauss_newton(net: ShallowReLU, domain: Any, *, quadrature: Quadrature | None = None) -> np.ndarray:
+def layer_gauss_newton(
+    net: ShallowReLU, domain: Domain, *, quadrature: Quadrature | None = None
+) -> np.ndarray:
     """``Hhat`` with blocks ``int h_i h_j xhat xhat^T dx``, ``xhat = (x, 1)`` (SgGN notes), (n(d+1), n(d+1)).
 
     Row ``i (d + 1) + k`` belongs to neuron ``i`` and component ``k`` of ``xhat``.
@@ -125,7 +130,7 @@ def layer_gauss_newton(net: ShallowReLU, domain: Any, *, quadrature: Quadrature 
 def load_vector(
     net: ShallowReLU,
     u: Callable[[np.ndarray], Any],
-    domain: Any,
+    domain: Domain,
     *,
     quadrature: Quadrature | None = None,
     nodes: int = 8,
@@ -197,7 +202,7 @@ class QuadratureError:
 
 
 def quadrature_error(
-    net: ShallowReLU, domain: Any, kind: str = "mass", *, panels: int = 16, nodes: int = 2
+    net: ShallowReLU, domain: Domain, kind: str = "mass", *, panels: int = 16, nodes: int = 2
 ) -> QuadratureError:
     """Build ``kind`` (``"mass"``, ``"heaviside"``, ``"layer_gauss_newton"``) with composite
     Gauss-Legendre rules of ``panels``, ``2 panels`` and ``4 panels`` cells per axis and estimate the

@@ -11,25 +11,24 @@ with ``P_i = p_i(lo) = w_i (lo - t_i)`` (no cancellation when ``lo = t_i``).
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 
 from rankscope._checks import describe
 from rankscope.linalg.structured._inputs import indices_text
 from rankscope.nets.shallow_relu import ShallowReLU
-from rankscope.sampling.domains import Box, as_box
+from rankscope.sampling.domains import Box, Domain, as_box
 
 __all__ = ["active_intervals_1d", "neuron_report_1d"]
 
 
-def _check_net(net: Any) -> ShallowReLU:
+def _check_net(net: object) -> ShallowReLU:
     if not isinstance(net, ShallowReLU):
         raise TypeError(f"net must be a ShallowReLU; got {describe(net)}")
     return net
 
 
-def _box_for(net: ShallowReLU, domain: Any) -> Box:
+def _box_for(net: ShallowReLU, domain: Domain) -> Box:
     box = as_box(domain)
     if box.dim != net.dim:
         raise ValueError(
@@ -58,7 +57,7 @@ def active_intervals_1d(net: ShallowReLU, low: float, high: float) -> tuple[np.n
 
 
 def neuron_report_1d(
-    net: ShallowReLU, domain: Any, *, warn: bool = True, rtol: float = 1e-12
+    net: ShallowReLU, domain: Domain, *, warn: bool = True, rtol: float = 1e-12
 ) -> dict[str, np.ndarray]:
     """Diagnose 1D neurons that make A or H singular or degenerate, warning about each kind.
 
@@ -107,7 +106,8 @@ def _moments_1d(net: ShallowReLU, low: float, high: float, kind: str) -> np.ndar
     a = np.maximum(lo[:, None], lo[None, :])
     ell = np.maximum(np.minimum(hi[:, None], hi[None, :]) - a, 0.0)
     if kind == "heaviside":
-        return ell
+        result: np.ndarray = ell
+        return result
     if kind == "layer_gauss_newton":
         # int over [a, a + ell] of [x^2, x; x, 1].
         m0 = ell
@@ -125,4 +125,5 @@ def _moments_1d(net: ShallowReLU, low: float, high: float, kind: str) -> np.ndar
         p = np.where(w[None, :] != 0, w[None, :] * (a - t[None, :]), b[None, :])  # P_j = p_j(a)
     pi, pj = p.T, p
     wi, wj = w[:, None], w[None, :]
-    return pi * pj * ell + (pi * wj + pj * wi) * ell**2 / 2 + wi * wj * ell**3 / 3
+    result = pi * pj * ell + (pi * wj + pj * wi) * ell**2 / 2 + wi * wj * ell**3 / 3
+    return result

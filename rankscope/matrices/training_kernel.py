@@ -24,7 +24,7 @@ residual's data, :class:`PinnSpec`, is a problem description and lives in ``rank
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import torch
@@ -33,6 +33,7 @@ from torch.func import functional_call, jacrev
 
 from rankscope._checks import check_choice, check_positive_int, describe
 from rankscope.linalg.spectrum import Spectrum
+from rankscope.linalg.types import MatrixLike
 from rankscope.matrices.activation_derivatives import activation_derivative
 from rankscope.matrices.random_features import ad_matrix
 from rankscope.nets.modes import MeasureMode, measurement_mode
@@ -107,7 +108,8 @@ def two_layer_residual(params: Params, spec: PinnSpec) -> torch.Tensor:
     u = _values(spec.ext_points, params, spec.activation)
     ext = tuple(n + 2 * st.radius for n in spec.grid_shape)
     lu = apply_stencil(st, u.reshape(*u.shape[:-1], *ext), spec.h)
-    return lu.reshape(*u.shape[:-1], -1) - spec.forcing
+    out: torch.Tensor = lu.reshape(*u.shape[:-1], -1) - spec.forcing
+    return out
 
 
 def two_layer_boundary(params: Params, spec: PinnSpec) -> list[torch.Tensor]:
@@ -148,7 +150,8 @@ def residual_jacobian(params: Params, spec: PinnSpec) -> torch.Tensor:
             i += n
         return two_layer_residual(out, spec)
 
-    return jacrev(r_of)(flat.detach())
+    result: torch.Tensor = jacrev(r_of)(flat.detach())
+    return result
 
 
 def model_residual(model: nn.Module, spec: PinnSpec) -> torch.Tensor:
@@ -160,7 +163,8 @@ def model_residual(model: nn.Module, spec: PinnSpec) -> torch.Tensor:
     st = stencil_for(spec.operator)
     u = model(spec.ext_points).reshape(-1)
     ext = tuple(n + 2 * st.radius for n in spec.grid_shape)
-    return apply_stencil(st, u.reshape(ext), spec.h).reshape(-1) - spec.forcing
+    out: torch.Tensor = apply_stencil(st, u.reshape(ext), spec.h).reshape(-1) - spec.forcing
+    return out
 
 
 def model_jacobian(model: nn.Module, spec: PinnSpec, *, mode: MeasureMode | str = "eval") -> torch.Tensor:
@@ -175,7 +179,8 @@ def model_jacobian(model: nn.Module, spec: PinnSpec, *, mode: MeasureMode | str 
     def r_of(p: dict[str, torch.Tensor]) -> torch.Tensor:
         class _Bound(nn.Module):
             def forward(self, x: torch.Tensor) -> torch.Tensor:
-                return functional_call(model, p, (x,))
+                out: torch.Tensor = functional_call(model, p, (x,))
+                return out
 
         return model_residual(_Bound(), spec)
 
@@ -185,7 +190,7 @@ def model_jacobian(model: nn.Module, spec: PinnSpec, *, mode: MeasureMode | str 
     return torch.cat([jac[k].reshape(n, -1) for k in names], dim=1)
 
 
-def training_kernel(jacobian: Any) -> torch.Tensor:
+def training_kernel(jacobian: MatrixLike) -> torch.Tensor:
     """``G = J J^T`` (eq. 19) in float64: symmetric positive semi-definite, (N, N)."""
     j = torch.as_tensor(jacobian).detach().to(torch.float64)
     if j.ndim != 2:
@@ -193,7 +198,7 @@ def training_kernel(jacobian: Any) -> torch.Tensor:
     return j @ j.T
 
 
-def kernel_spectrum(jacobian: Any, *, method: Literal["svd", "eigh"] = "svd") -> Spectrum:
+def kernel_spectrum(jacobian: MatrixLike, *, method: Literal["svd", "eigh"] = "svd") -> Spectrum:
     """Eigenvalues of ``G = J J^T`` (eq. 19), descending, as an ``eig`` :class:`Spectrum` of N values.
 
     ``method="svd"`` (default): squared singular values of ``J`` in float64, padded with zeros to N

@@ -67,7 +67,7 @@ def input_mismatch(model: nn.Module, name: str, shape: Sequence[int], *, batched
     )
 
 
-def _flat(name: str, value: Any) -> torch.Tensor:
+def _flat(name: str, value: object) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"layer {name!r} gave {describe(value)}; expected a tensor of neuron functions")
     return value.reshape(value.shape[0], -1)
@@ -137,7 +137,7 @@ class FeatureReader:
         def register(ref: LayerRef) -> Any:
             seen = [0]
 
-            def keep(value: Any) -> None:
+            def keep(value: object) -> None:
                 if seen[0] == ref.call:
                     captured[ref.name] = value
                 seen[0] += 1

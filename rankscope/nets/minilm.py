@@ -23,10 +23,13 @@ Example (needs the optional packages):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 __all__ = ["MINILM_INSTALL", "MiniLMEncoder", "MiniLMUnavailable", "load_minilm", "minilm_status"]
 
@@ -74,7 +77,7 @@ class MiniLMEncoder(nn.Module):
 
     bert: Any  # transformers' BertModel
 
-    def __init__(self, bert: Any, tokenizer: Any) -> None:
+    def __init__(self, bert: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
         super().__init__()
         self.bert = bert.eval()
         self.tokenizer = tokenizer
@@ -87,12 +90,14 @@ class MiniLMEncoder(nn.Module):
         """The ``(T, 384)`` word embeddings of ``sentence``'s tokens (with [CLS] and [SEP])."""
         if not isinstance(sentence, str) or not sentence.strip():
             raise ValueError(f"sentence must be a non-empty string; got {sentence!r}")
-        ids = self.tokenizer(sentence, return_tensors="pt")["input_ids"]  # type: ignore[operator]
+        ids = self.tokenizer(sentence, return_tensors="pt")["input_ids"]
         with torch.no_grad():
-            return self.bert.embeddings.word_embeddings(ids)[0].clone()
+            out: torch.Tensor = self.bert.embeddings.word_embeddings(ids)[0].clone()
+            return out
 
     def forward(self, inputs_embeds: torch.Tensor) -> torch.Tensor:
-        return self.bert(inputs_embeds=inputs_embeds).last_hidden_state
+        out: torch.Tensor = self.bert(inputs_embeds=inputs_embeds).last_hidden_state
+        return out
 
 
 def load_minilm() -> MiniLMEncoder:

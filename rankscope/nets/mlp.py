@@ -30,7 +30,8 @@ class HiddenLayer(nn.Module):
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         z = self.act(self.linear(y))
-        return y + z if self.residual else z
+        out: torch.Tensor = y + z if self.residual else z
+        return out
 
 
 class MLP(nn.Module):
@@ -94,7 +95,8 @@ class MLP(nn.Module):
         return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        out: torch.Tensor = self.head(self.features(x))
+        return out
 
 
 class ResidualMLP(MLP):
@@ -154,7 +156,8 @@ class BottleneckMLP(nn.Module):
         y = self.bottleneck(x)
         for layer in self.layers:
             y = layer(y)
-        return self.head(y)
+        out: torch.Tensor = self.head(y)
+        return out
 
 
 def normal_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> MLP:

@@ -33,7 +33,8 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_channels, dim, patch, patch)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(x).flatten(2).transpose(1, 2)
+        out: torch.Tensor = self.proj(x).flatten(2).transpose(1, 2)
+        return out
 
 
 def _tokens(image_size: int, patch: int) -> int:
@@ -60,7 +61,8 @@ class MixerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.token_mlp(self.norm1(x).transpose(1, 2)).transpose(1, 2)
-        return x + self.channel_mlp(self.norm2(x))
+        out: torch.Tensor = x + self.channel_mlp(self.norm2(x))
+        return out
 
 
 class TokenMean(nn.Module):
@@ -95,10 +97,12 @@ class _PatchNet(nn.Module):
         return ["embed", *[f"blocks.{i}" for i in range(len(self.blocks))], "pool"]
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.blocks(self.embed(x)))
+        out: torch.Tensor = self.pool(self.blocks(self.embed(x)))
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        out: torch.Tensor = self.head(self.features(x))
+        return out
 
 
 class MLPMixer(_PatchNet):
@@ -147,7 +151,8 @@ class Attention(nn.Module):
         b, t, d = x.shape
         q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         att = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d // self.heads), dim=-1)
-        return self.proj((att @ v).transpose(1, 2).reshape(b, t, d))
+        out: torch.Tensor = self.proj((att @ v).transpose(1, 2).reshape(b, t, d))
+        return out
 
 
 class TransformerBlock(nn.Module):
@@ -162,7 +167,8 @@ class TransformerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
+        out: torch.Tensor = x + self.mlp(self.norm2(x))
+        return out
 
 
 class ViTEmbed(nn.Module):

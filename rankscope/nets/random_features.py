@@ -21,8 +21,6 @@ ranges; they are arguments here. The indicator functions ``psi_i`` form a partit
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import scipy.linalg
 import torch
@@ -30,10 +28,12 @@ import torch
 from rankscope._checks import _to_numpy, as_matrix, check_positive_int, describe
 from rankscope.linalg import eps_rank as _eps_rank
 from rankscope.linalg.gram import gram_from_features
+from rankscope.linalg.types import MatrixLike, VectorLike
 from rankscope.nets.activations import ACTIVATIONS
 from rankscope.nets.activations import activation as _activation
 from rankscope.nets.partition_of_unity import Partition, _subdomain_index, _subdomains
 from rankscope.sampling.domains import Domain, as_box
+from rankscope.sampling.quadrature import Quadrature
 
 __all__ = ["SOLVERS", "RandomFeatureModel"]
 
@@ -138,7 +138,7 @@ class RandomFeatureModel:
 
     # -- evaluation ---------------------------------------------------------------------------
 
-    def _points(self, x: Any) -> np.ndarray:
+    def _points(self, x: MatrixLike) -> np.ndarray:
         arr = _to_numpy("x", x)
         if arr.ndim == 1 and self.domain.dim == 1:
             arr = arr[:, None]
@@ -150,11 +150,11 @@ class RandomFeatureModel:
             )
         return arr
 
-    def subdomain_index(self, x: Any) -> np.ndarray:
+    def subdomain_index(self, x: MatrixLike) -> np.ndarray:
         """Index ``i`` of the subdomain each point belongs to (the first listed that holds it), (m,)."""
         return _subdomain_index(self.domain, self.subdomains, self._points(x))
 
-    def features(self, x: Any) -> np.ndarray:
+    def features(self, x: MatrixLike) -> np.ndarray:
         """The feature matrix ``D_{k, iJ+j} = psi_i(x_k) phi_ij(x_k)``, (m, N) float64."""
         pts = self._points(x)
         index = self.subdomain_index(pts)
@@ -170,7 +170,9 @@ class RandomFeatureModel:
                 out[np.ix_(rows, np.arange(i * jj, (i + 1) * jj))] = self._sigma(torch.from_numpy(z)).numpy()
         return out
 
-    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> RandomFeatureModel:
+    def fit(
+        self, x: MatrixLike, y: VectorLike, sample_weight: VectorLike | None = None
+    ) -> RandomFeatureModel:
         """Outer weights by least squares: ``min_u sum_k w_k (D u - y)_k^2`` (``w = 1`` by default).
 
         Solved on ``sqrt(w) D`` by the model's ``solver`` (see the class docstring); pass quadrature
@@ -197,7 +199,7 @@ class RandomFeatureModel:
         return self
 
     @staticmethod
-    def _target(name: str, y: Any, m: int) -> np.ndarray:
+    def _target(name: str, y: VectorLike, m: int) -> np.ndarray:
         arr = _to_numpy(name, y)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
@@ -209,13 +211,14 @@ class RandomFeatureModel:
             raise ValueError(f"{name} must be finite; got NaN or Inf entries")
         return arr
 
-    def predict(self, x: Any) -> np.ndarray:
+    def predict(self, x: MatrixLike) -> np.ndarray:
         """``u(x_k) = sum_i psi_i(x_k) sum_j u_ij phi_ij(x_k)``, (m,) float64."""
         if self.coef_ is None:
             raise ValueError("this RandomFeatureModel is not fitted yet; call fit(x, y) first")
-        return self.features(x) @ self.coef_
+        out: np.ndarray = self.features(x) @ self.coef_
+        return out
 
-    def score(self, x: Any, y: Any) -> float:
+    def score(self, x: MatrixLike, y: VectorLike) -> float:
         """Coefficient of determination ``R^2 = 1 - sum (y - u)^2 / sum (y - mean y)^2`` (scikit-learn's)."""
         pred = self.predict(x)
         target = self._target("y", y, pred.shape[0])
@@ -223,7 +226,7 @@ class RandomFeatureModel:
         ss_tot = float(np.sum((target - target.mean()) ** 2))
         return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
 
-    def relative_l2_error(self, x: Any, y: Any, weights: Any = None) -> float:
+    def relative_l2_error(self, x: MatrixLike, y: VectorLike, weights: VectorLike | None = None) -> float:
         """``sqrt(sum_k w_k (u(x_k) - y_k)^2 / sum_k w_k y_k^2)``; with quadrature weights the relative
         L2(Omega) error ``||u - y|| / ||y||`` (``w = 1`` by default)."""
         pred = self.predict(x)
@@ -234,7 +237,7 @@ class RandomFeatureModel:
             raise ValueError("relative_l2_error needs a target y that is not zero at every point")
         return float(np.sqrt(np.sum(w * (pred - target) ** 2) / den))
 
-    def gram(self, quadrature: Any) -> np.ndarray:
+    def gram(self, quadrature: Quadrature) -> np.ndarray:
         """Mass matrix ``M = D^T W D`` of the N features on a quadrature (paper 000 eq. 4.1), (N, N).
 
         With a partition of unity it is block diagonal (the supports are disjoint); a quadrature whose
@@ -247,7 +250,7 @@ class RandomFeatureModel:
             raise TypeError(f"quadrature must be a rankscope.sampling.Quadrature; got {describe(quadrature)}")
         return gram_from_features(self.features(points), weights)
 
-    def eps_rank(self, quadrature: Any, eps: float = 1e-6) -> int:
+    def eps_rank(self, quadrature: Quadrature, eps: float = 1e-6) -> int:
         """The eps-rank (paper 000 Def. 2.5) of the features' mass matrix on ``quadrature``."""
         return _eps_rank(self.gram(quadrature), eps)
 
@@ -259,7 +262,7 @@ class RandomFeatureModel:
         )
 
 
-def _nonneg(name: str, value: Any) -> float:
+def _nonneg(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number >= 0; got {describe(value)}")
     v = float(value)
@@ -268,7 +271,7 @@ def _nonneg(name: str, value: Any) -> float:
     return v
 
 
-def _positive(name: str, value: Any) -> float:
+def _positive(name: str, value: object) -> float:
     v = _nonneg(name, value)
     if v == 0:
         raise ValueError(f"{name} must be > 0; got {value!r}")

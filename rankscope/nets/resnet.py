@@ -49,7 +49,8 @@ class BasicBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.relu(self.bn1(self.conv1(x)))
-        return self.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+        out: torch.Tensor = self.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+        return out
 
 
 class ResNet(nn.Module):
@@ -126,10 +127,12 @@ class ResNet(nn.Module):
         x = self.stem(x)
         for stage in self._stage_names:
             x = getattr(self, stage)(x)
-        return self.pool(x)
+        out: torch.Tensor = self.pool(x)
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.features(x))
+        out: torch.Tensor = self.fc(self.features(x))
+        return out
 
 
 def resnet18(

@@ -10,14 +10,17 @@ a ``ShallowReLU`` structurally, through its ``weights`` and ``biases``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from rankscope._checks import _to_numpy, check_choice, check_positive_int, describe
 from rankscope.linalg.structured._inputs import indices_text
-from rankscope.sampling.domains import Box, Interval, as_box
+from rankscope.linalg.types import MatrixLike
+from rankscope.sampling.domains import Box, Domain, Interval, as_box
 
 __all__ = [
     "SIGNS",
@@ -99,7 +102,7 @@ class ShallowReLU:
         """Input dimension ``d``."""
         return int(self.weights.shape[1])
 
-    def _points(self, x: Any) -> np.ndarray:
+    def _points(self, x: MatrixLike) -> np.ndarray:
         pts = _to_numpy("x", x)
         if pts.ndim == 1 and self.dim == 1:
             pts = pts[:, None]
@@ -107,32 +110,37 @@ class ShallowReLU:
             raise ValueError(f"x must have shape (N, {self.dim}); got {describe(pts)}")
         return pts
 
-    def preactivations(self, x: Any) -> np.ndarray:
+    def preactivations(self, x: MatrixLike) -> np.ndarray:
         """``z_ki = w_i . x_k + b_i``, shape (N, n)."""
-        return self._points(x) @ self.weights.T + self.biases[None, :]
+        out: np.ndarray = self._points(x) @ self.weights.T + self.biases[None, :]
+        return out
 
-    def features(self, x: Any) -> np.ndarray:
+    def features(self, x: MatrixLike) -> np.ndarray:
         """``relu(w_i . x_k + b_i)``, shape (N, n). ``x``: (N, d) (or (N,) when d = 1)."""
-        return np.maximum(self.preactivations(x), 0.0)
+        out: np.ndarray = np.maximum(self.preactivations(x), 0.0)
+        return out
 
-    def heaviside(self, x: Any) -> np.ndarray:
+    def heaviside(self, x: MatrixLike) -> np.ndarray:
         """``h(w_i . x_k + b_i)`` with ``h(t) = 1`` for ``t > 0`` and ``0`` otherwise, shape (N, n).
 
         Paper 003 leaves ``h(0)`` undefined; ``h(0) = 0`` here (a null set for ``w != 0``).
         """
         return (self.preactivations(x) > 0.0).astype(np.float64)
 
-    def __call__(self, x: Any) -> np.ndarray:
+    def __call__(self, x: MatrixLike) -> np.ndarray:
         """``v(x_k) = sum_i c_i relu(w_i . x_k + b_i)``, shape (N,); needs ``coefficients``."""
         if self.coefficients is None:
             raise ValueError("coefficients is None; build with coefficients=... or use with_coefficients(c)")
-        return self.features(x) @ self.coefficients
+        out: np.ndarray = self.features(x) @ self.coefficients
+        return out
 
-    def with_coefficients(self, coefficients: Any) -> ShallowReLU:
+    def with_coefficients(self, coefficients: np.ndarray) -> ShallowReLU:
         """The same neurons with output weights ``coefficients`` (n,)."""
         return ShallowReLU(self.weights, self.biases, coefficients)
 
-    def subset(self, index: Any) -> ShallowReLU:
+    def subset(
+        self, index: slice | Sequence[int] | npt.NDArray[np.integer[Any]] | npt.NDArray[np.bool_]
+    ) -> ShallowReLU:
         """The neurons ``index`` (an index array, slice or boolean mask), in that order."""
         c = None if self.coefficients is None else self.coefficients[index]
         return ShallowReLU(self.weights[index], self.biases[index], c)
@@ -150,7 +158,7 @@ class ShallowReLU:
             return np.where(w != 0.0, -self.biases / np.where(w != 0.0, w, 1.0), np.nan)
 
 
-def _interval(domain: Any) -> tuple[float, float]:
+def _interval(domain: Domain) -> tuple[float, float]:
     box = as_box(domain)
     if box.dim != 1:
         raise ValueError(f"domain must be 1D (an Interval or (low, high)); got {box}")
@@ -174,7 +182,7 @@ def _from_breakpoints(t: np.ndarray, s: np.ndarray) -> ShallowReLU:
 
 
 def uniform_breakpoints_1d(
-    n: int, domain: Any = (0.0, 1.0), signs: str = "same", offset: float = 0.5
+    n: int, domain: Domain = (0.0, 1.0), signs: str = "same", offset: float = 0.5
 ) -> ShallowReLU:
     """1D neurons ``relu(s_i (x - t_i))`` with ``t_i = low + (i - offset) (high - low) / n``, i = 1..n.
 
@@ -198,7 +206,7 @@ def uniform_breakpoints_1d(
     return _from_breakpoints(t, _signs_1d(n, signs, None))
 
 
-def random_breakpoints_1d(n: int, seed: int, domain: Any = (0.0, 1.0), signs: str = "same") -> ShallowReLU:
+def random_breakpoints_1d(n: int, seed: int, domain: Domain = (0.0, 1.0), signs: str = "same") -> ShallowReLU:
     """1D neurons with breakpoints i.i.d. uniform on the domain, in drawn (unsorted) order.
 
     Args:

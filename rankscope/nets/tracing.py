@@ -179,7 +179,7 @@ def find_node(gm: fx.GraphModule, ref: LayerRef) -> fx.Node | None:
             if (site.module, site.function, site.call) == (ref.module, ref.function, ref.call):
                 return node
         return None
-    calls = [n for n in gm.graph.nodes if n.op == "call_module" and n.target == ref.module]
+    calls: list[fx.Node] = [n for n in gm.graph.nodes if n.op == "call_module" and n.target == ref.module]
     if ref.call >= len(calls):
         return None
     node = calls[ref.call]

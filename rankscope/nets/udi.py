@@ -27,13 +27,13 @@ not fixed by the paper; it is an argument here, one value or a uniform range.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from rankscope._checks import _to_numpy, as_matrix, check_positive_int, describe
+from rankscope.linalg.types import MatrixLike
 from rankscope.sampling.domains import Domain, as_box
 
 __all__ = ["UniformDensity", "sample_uniform_density", "uniform_density"]
@@ -63,22 +63,27 @@ class UniformDensity:
     @property
     def weights(self) -> np.ndarray:
         """``W_0`` rows ``w_j = gamma_j a_j``, (n, d)."""
-        return self.gammas[:, None] * self.directions
+        out: np.ndarray = self.gammas[:, None] * self.directions
+        return out
 
     @property
     def biases(self) -> np.ndarray:
         """``b_j = gamma_j (r_j - a_j^T centre)``, (n,)."""
-        return self.gammas * (self.offsets - self.directions @ self.centre)
+        out: np.ndarray = self.gammas * (self.offsets - self.directions @ self.centre)
+        return out
 
-    def signed_distance(self, points: Any) -> np.ndarray:
+    def signed_distance(self, points: MatrixLike) -> np.ndarray:
         """``a_j^T (x_k - centre) + r_j``: signed distance of each point to each hyperplane, (m, n)."""
         x = as_matrix("points", _to_numpy("points", points))
         if x.shape[1] != self.centre.shape[0]:
             raise ValueError(f"points must have shape (m, {self.centre.shape[0]}); got shape {x.shape}")
-        return (x - self.centre) @ self.directions.T + self.offsets[None, :]
+        out: np.ndarray = (x - self.centre) @ self.directions.T + self.offsets[None, :]
+        return out
 
 
-def _range(name: str, value: Any, default: tuple[float, float]) -> tuple[float, float]:
+def _range(
+    name: str, value: float | tuple[float, float] | None, default: tuple[float, float]
+) -> tuple[float, float]:
     if value is None:
         return default
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):

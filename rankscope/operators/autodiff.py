@@ -32,7 +32,8 @@ def pointwise(model: nn.Module | Callable[[torch.Tensor], torch.Tensor]) -> Poin
                     f"model must have a scalar output per point; got output shape {tuple(out.shape)} "
                     "for one point"
                 )
-            return out.reshape(())
+            result: torch.Tensor = out.reshape(())
+            return result
 
         return f
 
@@ -51,13 +52,15 @@ def _check_points(x: torch.Tensor) -> torch.Tensor:
 def gradient(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``grad_x u`` at each point: shape ``(m, d)``."""
     f = pointwise(model)
-    return vmap(jacrev(f))(_check_points(x))
+    out: torch.Tensor = vmap(jacrev(f))(_check_points(x))
+    return out
 
 
 def hessian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The Hessian ``D_x^2 u`` at each point: shape ``(m, d, d)``."""
     f = pointwise(model)
-    return vmap(jacfwd(jacrev(f)))(_check_points(x))
+    out: torch.Tensor = vmap(jacfwd(jacrev(f)))(_check_points(x))
+    return out
 
 
 def laplacian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -91,6 +94,7 @@ def derivative(model: nn.Module, x: torch.Tensor, alpha: Sequence[int]) -> torch
 
 def _partial(f: PointFn, axis: int) -> PointFn:
     def df(x: torch.Tensor) -> torch.Tensor:
-        return jacfwd(f)(x)[axis]
+        out: torch.Tensor = jacfwd(f)(x)[axis]
+        return out
 
     return df

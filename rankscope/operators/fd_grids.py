@@ -8,9 +8,9 @@ reads the ``r`` ghost layers outside it (:mod:`rankscope.operators.stencils`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from rankscope._checks import check_positive_int
 
@@ -57,7 +57,7 @@ class FDGrid:
         return np.stack([m.ravel() for m in mesh], axis=1)
 
 
-def fd_grid(lows: Any, highs: Any, n: int) -> FDGrid:
+def fd_grid(lows: npt.ArrayLike, highs: npt.ArrayLike, n: int) -> FDGrid:
     """The cell-centred grid with ``n`` points per axis on the box ``[lows, highs]`` (equal sides).
 
     Example:

@@ -28,13 +28,16 @@ itself (``+Delta_h``), which changes no singular value.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import EllipsisType
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
 from rankscope._checks import check_choice, check_positive_int, describe
+from rankscope.linalg.types import ArrayT
 from rankscope.operators.constant_coefficient import _NAMED, DiffOperator, diff_operator
 
 __all__ = [
@@ -139,7 +142,11 @@ def _check_grid(stencil: Stencil, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def stencil_matrix(
-    stencil: Stencil | DiffOperator | str, shape: Any, h: float, *, boundary: Boundary = "ghost"
+    stencil: Stencil | DiffOperator | str,
+    shape: int | Sequence[int],
+    h: float,
+    *,
+    boundary: Boundary = "ghost",
 ) -> sp.csr_matrix:
     """The stencil as a sparse matrix on a grid of ``shape`` points with spacing ``h``.
 
@@ -175,7 +182,7 @@ def stencil_matrix(
     return mat.tocsr()
 
 
-def apply_stencil(stencil: Stencil | DiffOperator | str, values: Any, h: float) -> Any:
+def apply_stencil(stencil: Stencil | DiffOperator | str, values: ArrayT, h: float) -> ArrayT:
     """Apply the stencil to values on an extended grid by slicing (numpy arrays or torch tensors).
 
     ``values`` has shape ``(..., n_1 + 2r, ..., n_d + 2r)`` (the last d axes are the grid with ``r``
@@ -194,8 +201,9 @@ def apply_stencil(stencil: Stencil | DiffOperator | str, values: Any, h: float) 
     shape = _check_grid(st, tuple(s - 2 * r for s in ext))
     terms = []
     for off, wgt in zip(st.offsets, st.weights, strict=True):
-        sl = tuple(slice(r + o, r + o + n) for o, n in zip(off, shape, strict=True))
-        terms.append(values[(Ellipsis, *sl)] * wgt)
+        sl: tuple[slice, ...] = tuple(slice(r + o, r + o + n) for o, n in zip(off, shape, strict=True))
+        key: tuple[EllipsisType | slice, ...] = (Ellipsis, *sl)
+        terms.append(values[key] * wgt)
     return sum(terms[1:], terms[0]) * (h ** (-st.order))
 
 

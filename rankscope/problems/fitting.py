@@ -30,7 +30,8 @@ class FunctionFitting:
     def mse(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """Mean square error ``mean_k (u(x_k) - f(x_k))^2`` at the sample points ``x``."""
         y = self.target(x) if y is None else y
-        return ((model(x) - y) ** 2).mean()
+        out: torch.Tensor = ((model(x) - y) ** 2).mean()
+        return out
 
 
 def _staircase_f(x: torch.Tensor) -> torch.Tensor:

@@ -24,12 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
 
 import numpy as np
 import torch
 from torch import nn
 
+from rankscope.linalg.types import ArrayT
 from rankscope.operators.differential import DifferentialOperator, check_points
 from rankscope.operators.standard_operators import divergence_form, negative_laplacian
 
@@ -54,7 +55,7 @@ __all__ = [
 FREQUENCIES = (1, 5, 15, 55)
 
 
-def _lib(x: Any) -> Any:
+def _lib(x: torch.Tensor | np.ndarray) -> ModuleType:
     return torch if isinstance(x, torch.Tensor) else np
 
 
@@ -63,7 +64,7 @@ def _col(x: torch.Tensor) -> torch.Tensor:
     return x[:, 0] if x.ndim == 2 else x
 
 
-def periodic_coefficient(y: Any) -> Any:
+def periodic_coefficient(y: ArrayT) -> ArrayT:
     """``a(y) = 1/(2.1 + 2 sin(2 pi y))``: the one-periodic coefficient of paper 002 Sec. 4.1 (Fig. 2).
 
     Example:
@@ -71,22 +72,25 @@ def periodic_coefficient(y: Any) -> Any:
         0.47619047619047616
     """
     m = _lib(y)
-    return 1.0 / (2.1 + 2.0 * m.sin(2.0 * math.pi * y))
+    out: ArrayT = 1.0 / (2.1 + 2.0 * m.sin(2.0 * math.pi * y))
+    return out
 
 
-def periodic_coefficient_derivative(y: Any) -> Any:
+def periodic_coefficient_derivative(y: ArrayT) -> ArrayT:
     """``a'(y) = -4 pi cos(2 pi y) / (2.1 + 2 sin(2 pi y))^2`` (for the explicit form of eq. 16)."""
     m = _lib(y)
-    return -4.0 * math.pi * m.cos(2.0 * math.pi * y) / (2.1 + 2.0 * m.sin(2.0 * math.pi * y)) ** 2
+    out: ArrayT = -4.0 * math.pi * m.cos(2.0 * math.pi * y) / (2.1 + 2.0 * m.sin(2.0 * math.pi * y)) ** 2
+    return out
 
 
-def darcy_coefficient(y: Any) -> Any:
+def darcy_coefficient(y: ArrayT) -> ArrayT:
     """``a(y) = 1/(2.1 + 2 sin y)``: the coefficient of the Darcy problem, paper 002 eq. (28)."""
     m = _lib(y)
-    return 1.0 / (2.1 + 2.0 * m.sin(y))
+    out: ArrayT = 1.0 / (2.1 + 2.0 * m.sin(y))
+    return out
 
 
-def two_scale_solution(x: Any, eps: float) -> Any:
+def two_scale_solution(x: ArrayT, eps: float) -> ArrayT:
     """``u^eps(x) = sin 2x + eps sin(x/eps) - (eps/pi) sin(pi/eps) x``, paper 002 eq. (26).
 
     Zero at ``x = +-pi``. Example:
@@ -94,16 +98,18 @@ def two_scale_solution(x: Any, eps: float) -> Any:
         True
     """
     m = _lib(x)
-    return m.sin(2.0 * x) + eps * m.sin(x / eps) - (eps / math.pi) * math.sin(math.pi / eps) * x
+    out: ArrayT = m.sin(2.0 * x) + eps * m.sin(x / eps) - (eps / math.pi) * math.sin(math.pi / eps) * x
+    return out
 
 
-def poisson_forcing(x: Any, eps: float) -> Any:
+def poisson_forcing(x: ArrayT, eps: float) -> ArrayT:
     """``-u^eps'' = 4 sin 2x + (1/eps) sin(x/eps)``, paper 002 eq. (27)."""
     m = _lib(x)
-    return 4.0 * m.sin(2.0 * x) + m.sin(x / eps) / eps
+    out: ArrayT = 4.0 * m.sin(2.0 * x) + m.sin(x / eps) / eps
+    return out
 
 
-def darcy_forcing(x: Any, eps: float) -> Any:
+def darcy_forcing(x: ArrayT, eps: float) -> ArrayT:
     """``f^eps = g^eps / h^eps`` of paper 002 appendix D, the right-hand side of eq. (28)::
 
         g = 10 [20 pi + 168 pi eps cos x sin x - 20 (2 pi - 4 pi cos^2 x + eps sin(pi/eps)) cos(x/eps)
@@ -123,19 +129,22 @@ def darcy_forcing(x: Any, eps: float) -> Any:
         + (21 * pi + 160 * pi * eps * c * s) * sx
     )
     h = 400 * pi * eps * sx**2 + 840 * pi * eps * sx + 441 * pi * eps
-    return g / h
+    out: ArrayT = g / h
+    return out
 
 
-def frequency_forcing(x: Any) -> Any:
+def frequency_forcing(x: ArrayT) -> ArrayT:
     """``f(x) = sin x + sin 5x + sin 15x + sin 55x``, paper 002 eq. (4)."""
     m = _lib(x)
-    return sum(m.sin(k * x) for k in FREQUENCIES)
+    out: ArrayT = sum(m.sin(k * x) for k in FREQUENCIES)
+    return out
 
 
-def frequency_solution(x: Any) -> Any:
+def frequency_solution(x: ArrayT) -> ArrayT:
     """The solution of eq. (4): ``u = sum_k sin(kx)/k^2`` over ``k in (1, 5, 15, 55)``, zero at ``+-pi``."""
     m = _lib(x)
-    return sum(m.sin(k * x) / k**2 for k in FREQUENCIES)
+    out: ArrayT = sum(m.sin(k * x) / k**2 for k in FREQUENCIES)
+    return out
 
 
 @dataclass(frozen=True)
@@ -186,14 +195,16 @@ class DirichletBVP1D:
             )
         return x
 
-    def residual(self, model: nn.Module | Callable, x: torch.Tensor) -> torch.Tensor:
+    def residual(
+        self, model: nn.Module | Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+    ) -> torch.Tensor:
         """``r_pde = L u(x_i) - f(x_i)``, eq. (9): shape ``(N,)``."""
         x = self.check_inside("x", x)
         return self.operator.apply(model, x) - self.forcing(x)
 
     def loss_fn(
         self, x: torch.Tensor, xb: torch.Tensor | None = None
-    ) -> Callable[[nn.Module | Callable], torch.Tensor]:
+    ) -> Callable[[nn.Module | Callable[[torch.Tensor], torch.Tensor]], torch.Tensor]:
         """The loss (8) at collocation points ``x (N_c, 1)`` and boundary points ``xb (N_b, 1)`` (default
         the two end points), with ``f(x)`` and the boundary data evaluated once."""
         x = self.check_inside("x", x)
@@ -206,15 +217,16 @@ class DirichletBVP1D:
         )
         lam, nb = float(self.lam), xb.shape[0]
 
-        def loss(model: nn.Module | Callable) -> torch.Tensor:
+        def loss(model: nn.Module | Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
             r = self.operator.apply(model, x) - f
             rb = model(xb).reshape(-1) - g
-            return 0.5 * (r**2).mean() + lam / nb * 0.5 * (rb**2).sum()
+            out: torch.Tensor = 0.5 * (r**2).mean() + lam / nb * 0.5 * (rb**2).sum()
+            return out
 
         return loss
 
 
-def _x(fn: Callable[[Any], Any]) -> Callable[[torch.Tensor], torch.Tensor]:
+def _x(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
     def g(x: torch.Tensor) -> torch.Tensor:
         return fn(_col(x))
 

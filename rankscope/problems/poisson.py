@@ -45,7 +45,8 @@ class PoissonDirichlet:
         xb, wb = bdry
         residual = laplacian(model, x) + f
         ub = model(xb).reshape(-1)
-        return (w * residual**2).sum() + (wb * ub**2).sum()
+        out: torch.Tensor = (w * residual**2).sum() + (wb * ub**2).sum()
+        return out
 
 
 def _sin2_source(x: torch.Tensor) -> torch.Tensor:

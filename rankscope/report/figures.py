@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from rankscope._checks import describe
+from rankscope.linalg.types import VectorLike
 
 __all__ = ["new_figure", "plot_loss_and_rank"]
 
@@ -62,7 +63,7 @@ def new_figure(
     return fig, axes
 
 
-def _as_1d(name: str, value: Any) -> np.ndarray:
+def _as_1d(name: str, value: VectorLike) -> np.ndarray:
     if hasattr(value, "detach"):
         value = value.detach().cpu().double().numpy()
     try:
@@ -76,13 +77,13 @@ def _as_1d(name: str, value: Any) -> np.ndarray:
 
 def plot_loss_and_rank(
     ax: Axes,
-    steps: Any,
-    loss: Any,
-    ranks: Any,
+    steps: VectorLike,
+    loss: VectorLike,
+    ranks: VectorLike,
     *,
     label: str | None = None,
     rank_label: str = "eps-rank",
-    rank_steps: Any = None,
+    rank_steps: VectorLike | None = None,
 ) -> Axes:
     """Draw the loss (black line, log scale) and a rank (coloured scatter, twin axis) over steps.
 

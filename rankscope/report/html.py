@@ -62,7 +62,7 @@ footer { margin-top: 2.5em; color: #888; font-size: 0.85em; border-top: 1px soli
 """
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     """A short human-readable rendering of a JSON/TOML value (not yet escaped)."""
     if value is None:
         return "—"
@@ -81,11 +81,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _flatten(mapping: dict, prefix: str = "") -> list[tuple[str, Any]]:
+def _flatten(mapping: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """``[(dotted.key, leaf value)]`` in insertion order; lists stay leaves."""
     rows: list[tuple[str, Any]] = []
     for key, value in mapping.items():
@@ -97,7 +97,7 @@ def _flatten(mapping: dict, prefix: str = "") -> list[tuple[str, Any]]:
     return rows
 
 
-def _cell(value: Any, tag: str = "td") -> str:
+def _cell(value: object, tag: str = "td") -> str:
     cls = ' class="num"' if _is_number(value) else ""
     return f"<{tag}{cls}>{html.escape(_fmt(value))}</{tag}>"
 
@@ -108,14 +108,14 @@ def _key_value_table(rows: list[tuple[str, Any]], header: tuple[str, str]) -> st
     return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
 
 
-def _status(check: dict) -> str:
+def _status(check: dict[str, Any]) -> str:
     status = check.get("status")
     if status in ("holds", "fragile", "fails"):
         return str(status)
     return "holds" if check["holds"] else "fails"
 
 
-def _checks_section(checks: list[dict]) -> str:
+def _checks_section(checks: list[dict[str, Any]]) -> str:
     if not checks:
         return "<p>This experiment records no paper claims to check.</p>"
     held = sum(1 for c in checks if c["holds"])
@@ -149,7 +149,7 @@ def _checks_section(checks: list[dict]) -> str:
     )
 
 
-def _provenance_section(provenance: Any) -> str:
+def _provenance_section(provenance: object) -> str:
     if not isinstance(provenance, dict):
         return "<p>No provenance was recorded.</p>"
     rows: list[tuple[str, Any]] = [
@@ -210,7 +210,7 @@ def _html_page(title: str, body: str, *, css: str = _CSS) -> str:
 """
 
 
-def _last_step(run: RunDir, metrics: list[dict]) -> int | None:
+def _last_step(run: RunDir, metrics: list[dict[str, Any]]) -> int | None:
     steps = [r["step"] for r in metrics if _is_number(r.get("step"))]
     return max(steps) if steps else run.checkpoint_step()
 

@@ -136,4 +136,5 @@ def boundary_normals(domain: Domain, q: Quadrature, *, rtol: float = 1e-12) -> n
             f"q must have all points on the boundary of domain {box}; "
             f"{int(np.sum(off))} are not, e.g. points[{k}] = {q.points[k].tolist()}"
         )
-    return normals / norms[:, None]
+    out: np.ndarray = normals / norms[:, None]
+    return out

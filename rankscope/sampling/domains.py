@@ -9,12 +9,13 @@ first normalises its ``domain`` argument with :func:`as_box`.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from rankscope._checks import _to_numpy, as_matrix, check_finite_real, describe
+from rankscope.linalg.types import MatrixLike
 
 __all__ = ["Box", "Domain", "Interval", "as_box", "contains"]
 
@@ -107,7 +108,7 @@ class Box:
         object.__setattr__(self, "highs", highs)
 
     @staticmethod
-    def _axis_tuple(field: str, value: Any) -> tuple[float, ...]:
+    def _axis_tuple(field: str, value: Collection[float]) -> tuple[float, ...]:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
             raise TypeError(f"domain Box.{field} must be a sequence of real numbers; got {describe(value)}")
         if len(value) == 0:
@@ -148,7 +149,7 @@ Domain = Interval | Box | tuple[float, float]
 """Anything :func:`as_box` accepts."""
 
 
-def as_box(domain: Any) -> Box:
+def as_box(domain: Domain) -> Box:
     """Normalise ``domain`` to a :class:`Box`.
 
     Args:
@@ -183,7 +184,7 @@ def as_box(domain: Any) -> Box:
     )
 
 
-def contains(domain: Any, points: Any, *, atol: float = 0.0) -> np.ndarray:
+def contains(domain: Domain, points: MatrixLike, *, atol: float = 0.0) -> np.ndarray:
     """Which points lie in the closed domain.
 
     ``x in Ω  <=>  lows[i] - atol <= x_i <= highs[i] + atol`` for every axis ``i``.
@@ -209,10 +210,11 @@ def contains(domain: Any, points: Any, *, atol: float = 0.0) -> np.ndarray:
         raise ValueError(f"atol must be a finite real number >= 0; got {atol!r}")
     lows = np.asarray(box.lows) - atol
     highs = np.asarray(box.highs) + atol
-    return np.all((pts >= lows) & (pts <= highs), axis=1)
+    out: np.ndarray = np.all((pts >= lows) & (pts <= highs), axis=1)
+    return out
 
 
-def _points_for(box: Box, points: Any) -> np.ndarray:
+def _points_for(box: Box, points: MatrixLike) -> np.ndarray:
     """``points`` as a finite float64 (m, d) array matching ``box.dim``, or raise."""
     arr = _to_numpy("points", points)
     if arr.ndim == 1 and box.dim == 1:

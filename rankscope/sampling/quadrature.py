@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rankscope._checks import _to_numpy, as_matrix, as_vector, describe
+from rankscope.linalg.types import MatrixLike, VectorLike
 
 if TYPE_CHECKING:
     import torch
@@ -139,7 +140,7 @@ class Quadrature:
         return pts, w
 
 
-def quadrature(points: Any, weights: Any = None, *, rule: str = "points") -> Quadrature:
+def quadrature(points: MatrixLike, weights: VectorLike | None = None, *, rule: str = "points") -> Quadrature:
     """Wrap user data as a :class:`Quadrature`.
 
     Without ``weights`` the rule is the Monte Carlo *mean* ``(1/m) sum_k f(x_k)``: the weights are

@@ -6,8 +6,6 @@ take an explicit non-negative ``seed`` (habit 9); equal seeds give identical rul
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from rankscope._checks import check_positive_int, describe
@@ -17,7 +15,7 @@ from rankscope.sampling.quadrature import Quadrature
 __all__ = ["monte_carlo", "sobol"]
 
 
-def _check_seed(seed: Any) -> int:
+def _check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be a non-negative integer; got {describe(seed)}")
     if seed < 0:

@@ -12,11 +12,14 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rankscope.store._atomic import StoreError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as Figure  # re-exported for RunDir.save_figure
 
 __all__ = [
     "ARRAYS_FILE",
@@ -78,7 +81,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         raise StoreError(f"{path} is corrupt or not an .npz file: {exc}") from exc
 
 
-def figure_png(fig: Any, name: str) -> tuple[str, bytes]:
+def figure_png(fig: Figure, name: str) -> tuple[str, bytes]:
     """``(stem, png)``: a matplotlib figure as PNG bytes at :data:`FIGURE_DPI`, and its file stem.
 
     ``name`` is a plain file stem (letters, digits, ``_ . -``); a ``.png`` suffix is optional.

@@ -83,7 +83,7 @@ def checkpoint_files(directory: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def _entry_ok(entry: Any) -> bool:
+def _entry_ok(entry: object) -> bool:
     if not isinstance(entry, dict):
         return False
     step, file, digest = entry.get("step"), entry.get("file"), entry.get("sha256")
@@ -104,12 +104,13 @@ def _read_pointer(path: Path) -> dict[str, Any]:
             f"{path} must hold {{'step': int, 'file': 'step-XXXXXXXX.pt', 'sha256': str, 'kept': "
             f"[entries like it]}} with each step matching its file; got {pointer!r:.200}; {_ADVICE}"
         )
-    return pointer
+    out: dict[str, Any] = pointer
+    return out
 
 
 def save_checkpoint(
     directory: Path,
-    state: dict,
+    state: dict[str, Any],
     step: int,
     record: Callable[[str], None],
     forget: Callable[[list[str]], None],
@@ -155,7 +156,7 @@ def save_checkpoint(
     return target
 
 
-def _load_one(directory: Path, entry: dict[str, Any]) -> dict:
+def _load_one(directory: Path, entry: dict[str, Any]) -> dict[str, Any]:
     """The verified state of one checkpoint entry; raises StoreError saying what is wrong."""
     import torch
 
@@ -180,7 +181,7 @@ def _load_one(directory: Path, entry: dict[str, Any]) -> dict:
     return state
 
 
-def load_checkpoint(directory: Path) -> tuple[int, dict] | None:
+def load_checkpoint(directory: Path) -> tuple[int, dict[str, Any]] | None:
     """``(step, state)`` of the newest checkpoint that verifies, or ``None`` if there is none.
 
     Each candidate's sha256 is checked and it is read with ``torch.load(weights_only=True,

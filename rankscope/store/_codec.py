@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -37,7 +37,7 @@ CHECK_KEYS = ("name", "paper", "ours", "holds")
 CHECK_STATUSES = ("holds", "fragile", "fails")
 
 
-def checked_plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
+def checked_plain(obj: object, where: str, *, nonfinite_to_none: bool) -> Any:
     """Recursively turn ``obj`` into dicts, lists, str, int, float, bool and None, or raise
     ``TypeError`` naming ``where`` it sits."""
     if obj is None or isinstance(obj, (bool, str)):
@@ -94,7 +94,7 @@ def checked_plain(obj: Any, where: str, *, nonfinite_to_none: bool) -> Any:
     )
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> Any:
     """``value`` as JSON-shaped Python data, leniently: containers and numpy values converted.
 
     Mappings become dicts with ``str`` keys, tuples and lists become lists, numpy arrays nested
@@ -118,7 +118,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def to_jsonable(obj: Any) -> Any:
+def to_jsonable(obj: object) -> Any:
     """Return ``obj`` as strict-JSON-safe plain data (dict, list, str, int, float, bool, None).
 
     Converts numpy scalars and arrays, torch tensors, ``Path`` (to str), dataclasses (to dicts of
@@ -134,18 +134,18 @@ def to_jsonable(obj: Any) -> Any:
     return checked_plain(obj, "value", nonfinite_to_none=True)
 
 
-def dumps_json(obj: Any, where: str, *, indent: int | None = None) -> str:
+def dumps_json(obj: object, where: str, *, indent: int | None = None) -> str:
     data = checked_plain(obj, where, nonfinite_to_none=True)
     return json.dumps(data, indent=indent, allow_nan=False, ensure_ascii=True)
 
 
-def tomlable(config: Any) -> dict:
+def tomlable(config: object) -> dict[str, Any]:
     """Plain data for TOML: NaN/Inf kept (TOML has them), None-valued dict keys dropped."""
     data = checked_plain(config, "config", nonfinite_to_none=False)
     if not isinstance(data, dict):
         raise TypeError(f"config must be a dict (or dataclass); got {type(config).__name__}")
 
-    def drop_none(value: Any, where: str) -> Any:
+    def drop_none(value: object, where: str) -> Any:
         if isinstance(value, dict):
             return {k: drop_none(v, f"{where}.{k}") for k, v in value.items() if v is not None}
         if isinstance(value, list):
@@ -156,10 +156,11 @@ def tomlable(config: Any) -> dict:
             return [drop_none(v, f"{where}[{i}]") for i, v in enumerate(value)]
         return value
 
-    return drop_none(data, "config")
+    out: dict[str, Any] = drop_none(data, "config")
+    return out
 
 
-def config_diff(stored: Any, given: Any, prefix: str = "") -> list[str]:
+def config_diff(stored: object, given: object, prefix: str = "") -> list[str]:
     """Dotted keys whose values differ between two plain configs (NaN equals NaN)."""
     if isinstance(stored, dict) and isinstance(given, dict):
         diffs = []
@@ -180,7 +181,7 @@ def config_diff(stored: Any, given: Any, prefix: str = "") -> list[str]:
     return [] if same else [f"{prefix or '<config>'} (was {stored!r}, now {given!r})"]
 
 
-def cut_partial_line(fh: Any) -> None:
+def cut_partial_line(fh: IO[bytes]) -> None:
     """Truncate an ``a+b`` file back to just after its last newline (drop a torn last line)."""
     end = fh.seek(0, os.SEEK_END)
     if end == 0:
@@ -202,7 +203,7 @@ def cut_partial_line(fh: Any) -> None:
     fh.truncate(0)
 
 
-def validate_summary(summary: Any, where: str) -> None:
+def validate_summary(summary: object, where: str) -> None:
     """A summary is a dict with ``checks``: a list of ``{name: str, paper, ours, holds: bool}``."""
     if not isinstance(summary, dict):
         raise StoreError(f"{where} must be a JSON object; got {type(summary).__name__}")

@@ -53,7 +53,7 @@ def _not_a_run_dir(path: Path, action: str, entries: list[str]) -> StoreError:
     )
 
 
-def read_config(run_path: Path) -> dict:
+def read_config(run_path: Path) -> dict[str, Any]:
     """The parsed ``config.toml`` of the run directory ``run_path``: ``{"run": ..., "config": ...}``."""
     cfg_path = run_path / CONFIG_FILE
     try:
@@ -66,7 +66,7 @@ def read_config(run_path: Path) -> dict:
         raise StoreError(f"{cfg_path} is not valid TOML: {exc}") from exc
 
 
-def _check_resume(path: Path, experiment: str, plain_config: dict) -> None:
+def _check_resume(path: Path, experiment: str, plain_config: dict[str, Any]) -> None:
     cfg_path = path / CONFIG_FILE
     try:
         stored = tomllib.loads(cfg_path.read_bytes().decode("utf-8"))
@@ -89,7 +89,7 @@ def _check_resume(path: Path, experiment: str, plain_config: dict) -> None:
 
 
 def plan_create(
-    path: Path, *, experiment: str, preset: str, config: Any, overwrite: bool, resume: bool
+    path: Path, *, experiment: str, preset: str, config: object, overwrite: bool, resume: bool
 ) -> CreatePlan:
     """Every check of :meth:`RunDir.create`, writing nothing; raises StoreError/TypeError/ValueError."""
     for arg, value in (("experiment", experiment), ("preset", preset)):

@@ -30,7 +30,7 @@ __all__ = [
 METRICS_FILE = "metrics.jsonl"
 
 
-def encode_record(record: Any) -> bytes:
+def encode_record(record: object) -> bytes:
     """One metrics line: ``record`` (a dict) as strict ASCII JSON (via ``to_jsonable``) and ``\\n``."""
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict; got {type(record).__name__}")
@@ -46,7 +46,7 @@ def append_line(path: Path, line: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def read_records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict[str, Any]]:
     """All complete records of the metrics file ``path`` (``[]`` if it does not exist).
 
     A last line without its newline is a write cut short by a kill and is dropped; a malformed
@@ -72,13 +72,13 @@ def read_records(path: Path) -> list[dict]:
     return records
 
 
-def check_step(step: Any) -> None:
+def check_step(step: object) -> None:
     """``step`` must be an int (a numpy integer will do), not a bool."""
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
         raise TypeError(f"step must be an int; got {type(step).__name__} {step!r}")
 
 
-def records_through(records: list[dict], step: int) -> str:
+def records_through(records: list[dict[str, Any]], step: int) -> str:
     """The text of a metrics file holding the ``records`` whose ``"step"`` is at most ``step``.
 
     Records without a numeric ``"step"`` are kept.

@@ -55,7 +55,7 @@ class RunDir:
         *,
         experiment: str,
         preset: str,
-        config: dict,
+        config: dict[str, Any],
         overwrite: bool = False,
         resume: bool = False,
     ) -> Mode:
@@ -77,7 +77,7 @@ class RunDir:
         *,
         experiment: str,
         preset: str,
-        config: dict,
+        config: dict[str, Any],
         overwrite: bool = False,
         resume: bool = False,
     ) -> RunDir:
@@ -166,13 +166,13 @@ class RunDir:
         self._manifest.forget([rel])
         return True
 
-    def read_config(self) -> dict:
+    def read_config(self) -> dict[str, Any]:
         """The parsed ``config.toml``: ``{"run": {...}, "config": {...}}``."""
         return read_config(self.path)
 
     # ---- metrics
 
-    def append_metrics(self, record: dict) -> None:
+    def append_metrics(self, record: dict[str, Any]) -> None:
         """Append ``record`` as one JSON line (via :func:`to_jsonable`), flushed and fsynced.
 
         A partial last line left by a killed writer is cut off first, so it never merges with
@@ -181,7 +181,7 @@ class RunDir:
         line = _metrics.encode_record(record)
         _metrics.append_line(self._target(METRICS_FILE), line)
 
-    def read_metrics(self) -> list[dict]:
+    def read_metrics(self) -> list[dict[str, Any]]:
         """All complete records of ``metrics.jsonl`` (``[]`` if there is none yet).
 
         A last line without its newline is a write cut short by a kill and is dropped; a
@@ -220,7 +220,7 @@ class RunDir:
 
     # ---- summary
 
-    def write_summary(self, summary: dict) -> None:
+    def write_summary(self, summary: dict[str, Any]) -> None:
         """Write ``summary.json`` atomically after checking its ``checks``.
 
         Marks the run complete (:meth:`is_complete`), so write it last.
@@ -228,7 +228,7 @@ class RunDir:
         self._require_dir()
         self.write_text(SUMMARY_FILE, _summary.summary_text(summary))
 
-    def read_summary(self) -> dict:
+    def read_summary(self) -> dict[str, Any]:
         """The parsed ``summary.json``; missing means the run did not finish."""
         return _summary.read_summary(self.path)
 
@@ -243,7 +243,7 @@ class RunDir:
         """``figures/`` inside the run directory, created on first use."""
         return self._subdir(FIGURES_DIR)
 
-    def save_figure(self, fig: Any, name: str) -> Path:
+    def save_figure(self, fig: _arrays.Figure, name: str) -> Path:
         """Save a matplotlib figure atomically as ``figures/{name}.png`` (dpi 120); return its path.
 
         ``name`` is a plain file stem (letters, digits, ``_ . -``); a ``.png`` suffix is optional.
@@ -258,7 +258,7 @@ class RunDir:
     def checkpoints_dir(self) -> Path:
         return self.path / CHECKPOINTS_DIR
 
-    def save_checkpoint(self, state: dict, step: int) -> Path:
+    def save_checkpoint(self, state: dict[str, Any], step: int) -> Path:
         """Save ``state`` as ``checkpoints/step-{step:08d}.pt`` and point ``latest.json`` at it.
 
         ``state`` may hold only what ``torch.load(weights_only=True)`` reads back: tensors
@@ -283,7 +283,7 @@ class RunDir:
             forget=lambda names: self._manifest.forget(f"{CHECKPOINTS_DIR}/{n}" for n in names),
         )
 
-    def load_checkpoint(self) -> tuple[int, dict] | None:
+    def load_checkpoint(self) -> tuple[int, dict[str, Any]] | None:
         """``(step, state)`` of the newest checkpoint that verifies, or ``None`` if there is none.
 
         Each kept checkpoint's sha256 (recorded in ``latest.json``) is verified and the file read

@@ -19,7 +19,7 @@ __all__ = ["SUMMARY_FILE", "read_summary", "summary_text"]
 SUMMARY_FILE = "summary.json"
 
 
-def summary_text(summary: Any) -> str:
+def summary_text(summary: object) -> str:
     """The text of ``summary.json`` for ``summary`` (a dict), after checking its ``checks``."""
     if not isinstance(summary, dict):
         raise TypeError(f"summary must be a dict; got {type(summary).__name__}")
@@ -28,7 +28,7 @@ def summary_text(summary: Any) -> str:
     return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def read_summary(run_path: Path) -> dict:
+def read_summary(run_path: Path) -> dict[str, Any]:
     """The parsed and checked ``summary.json`` of the run directory ``run_path``.
 
     Raises :class:`StoreError` when it is missing (the run did not finish) or malformed.
@@ -42,7 +42,7 @@ def read_summary(run_path: Path) -> dict:
             "before it finished); run it again with --resume to finish it"
         ) from None
     try:
-        summary = json.loads(text)
+        summary: dict[str, Any] = json.loads(text)  # validate_summary refuses a non-dict
     except ValueError as exc:
         raise StoreError(f"{sum_path} is not valid JSON: {exc}") from exc
     validate_summary(summary, str(sum_path))

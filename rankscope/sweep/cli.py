@@ -8,8 +8,9 @@ failed prints them and exits with status 1 (``--resume`` re-runs them).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rankscope._checks import one_line
+
+if TYPE_CHECKING:
+    from rankscope.sweep.plan import SweepSpec
+    from rankscope.sweep.pool import LocalPool
+    from rankscope.sweep.ray_backend import RayCluster
+    from rankscope.sweep.state import PointStatus, SweepResult
 
 __all__ = ["register"]
 
@@ -139,7 +146,13 @@ def sweep(
         raise typer.Exit(code=1)
 
 
-def _run_with_bar(spec: Any, root: Path, backend: Any, resume: bool, run_sweep: Any) -> Any:
+def _run_with_bar(
+    spec: SweepSpec,
+    root: Path,
+    backend: LocalPool | RayCluster,
+    resume: bool,
+    run_sweep: Callable[..., SweepResult],
+) -> SweepResult:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -150,14 +163,14 @@ def _run_with_bar(spec: Any, root: Path, backend: Any, resume: bool, run_sweep: 
     ) as bar:
         task = bar.add_task(f"{spec.experiment} runs", total=spec.grid.size, failed="")
 
-        def update(point: Any, counts: Any) -> None:
+        def update(point: PointStatus, counts: Mapping[str, int]) -> None:
             failed = f"[red]{counts['failed']} failed[/]" if counts.get("failed") else ""
             bar.update(task, completed=counts.get("done", 0) + counts.get("failed", 0), failed=failed)
 
         return run_sweep(spec, root, backend=backend, resume=resume, on_update=update)
 
 
-def _print_summary(result: Any, report: Path) -> None:
+def _print_summary(result: SweepResult, report: Path) -> None:
     done, total = result.count("done"), len(result.points)
     console.print(f"{done} of {total} runs done in [bold]{result.root}[/]")
     if result.failed:

@@ -93,7 +93,7 @@ class SweepPoint:
     settings: Mapping[str, Any]
 
 
-def _freeze(value: Any) -> Any:
+def _freeze(value: object) -> object:
     """Lists to tuples, recursively, so that values are hashable and comparable."""
     if isinstance(value, (list, tuple)):
         return tuple(_freeze(v) for v in value)
@@ -228,7 +228,7 @@ def validate_grid(
         )
 
 
-def _slug(value: Any) -> str:
+def _slug(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(plain(value), separators=(",", ":"))
     return _UNSAFE_RE.sub("_", text).strip("_") or "_"
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from rankscope.sweep.plan import SweepError
@@ -114,7 +115,7 @@ def probe_ray(address: str, timeout: float) -> dict[str, float]:
 class RaySession:
     """A Ray connection checked against the sweep's resource requests; runs the tasks."""
 
-    def __init__(self, ray: Any, owned: bool, backend: RayCluster, gpus: float) -> None:
+    def __init__(self, ray: ModuleType, owned: bool, backend: RayCluster, gpus: float) -> None:
         self.ray, self.owned, self.backend, self.gpus = ray, owned, backend, gpus
 
     @classmethod

@@ -29,6 +29,7 @@ from rankscope.linalg import Spectrum, eigenspectrum, eps_rank
 from rankscope.matrices.gram import GramEvaluator
 from rankscope.nets.layer_specs import LayerSpec, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode
+from rankscope.sampling.quadrature import Quadrature
 
 __all__ = ["NONFINITE_POLICIES", "History", "Monitor", "NonFiniteFeaturesWarning", "RankCappedWarning"]
 
@@ -46,7 +47,7 @@ class RankCappedWarning(RuntimeWarning):
     """A layer has more features than quadrature points, so its recorded ranks are capped."""
 
 
-def _rank(value: Any) -> int | float:
+def _rank(value: float | None) -> int | float:
     """An eps-rank as ``int``, or ``nan`` for a step whose features were not finite (or ``None``)."""
     if value is None or not math.isfinite(float(value)):
         return math.nan
@@ -128,7 +129,7 @@ class Monitor:
         self,
         model: nn.Module,
         layers: LayerSpec = "last",
-        quadrature: Any = None,
+        quadrature: Quadrature | None = None,
         *,
         every: int = 10,
         eps: float = 1e-6,

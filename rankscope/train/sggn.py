@@ -13,12 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from rankscope._checks import as_matrix, as_vector, check_choice, check_positive_int, describe
+from rankscope.linalg.structured._inputs import Neurons
+from rankscope.linalg.types import MatrixLike, VectorLike
 from rankscope.sampling.adaptive import Rule, breakpoints_1d
+from rankscope.sampling.domains import Domain
 from rankscope.train.sggn_step import (
     SolveInfo,
     Target,
@@ -129,7 +132,9 @@ class SgGNResult:
     stopped: str
 
 
-def _check_inputs(weights: Any, biases: Any, target: Any, rule: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_inputs(
+    weights: MatrixLike, biases: VectorLike, target: Target, rule: Rule
+) -> tuple[np.ndarray, np.ndarray]:
     if not callable(target):
         raise TypeError(f"target must be callable (points (N, d) -> values (N,)); got {describe(target)}")
     if not callable(rule):
@@ -164,13 +169,13 @@ def _finite_loss(loss: float, where: str) -> float:
 
 
 def sggn_iterations(
-    weights: Any,
-    biases: Any,
+    weights: MatrixLike,
+    biases: VectorLike,
     target: Target,
     rule: Rule,
     options: SgGNOptions = SgGNOptions(),
     *,
-    domain: Any = None,
+    domain: Domain | None = None,
     start_iteration: int = 0,
     start_time: float = 0.0,
 ) -> Iterator[SgGNRecord]:
@@ -271,13 +276,13 @@ def _record(
 
 
 def sggn_fit(
-    weights: Any,
-    biases: Any,
+    weights: MatrixLike | Neurons,
+    biases: VectorLike | None,
     target: Target,
     rule: Rule,
     options: SgGNOptions = SgGNOptions(),
     *,
-    domain: Any = None,
+    domain: Domain | None = None,
     callback: Callable[[SgGNRecord], None] | None = None,
 ) -> SgGNResult:
     """Run :func:`sggn_iterations` to the end and collect the records (``callback`` sees each one).
@@ -285,9 +290,12 @@ def sggn_fit(
     ``weights`` may also be a ``rankscope.nets.ShallowReLU`` (then ``biases`` is ignored and may be None).
     """
     if hasattr(weights, "weights") and hasattr(weights, "biases"):
-        weights, biases = weights.weights, weights.biases
+        net = cast(Neurons, weights)
+        weights, biases = net.weights, net.biases
     records = []
-    for rec in sggn_iterations(weights, biases, target, rule, options, domain=domain):
+    # weights is now the (n, d) matrix; a None biases is refused by sggn_iterations, naming it
+    w, b = cast(MatrixLike, weights), cast(VectorLike, biases)
+    for rec in sggn_iterations(w, b, target, rule, options, domain=domain):
         records.append(rec)
         if callback is not None:
             callback(rec)

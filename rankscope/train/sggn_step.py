@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import scipy.linalg as sla
@@ -37,7 +37,10 @@ import scipy.linalg as sla
 from rankscope.linalg.structured.relu1d_mass import ReluMassSolver1D
 from rankscope.nets.shallow_relu import ShallowReLU
 from rankscope.sampling.adaptive import Rule
-from rankscope.sampling.domains import as_box
+from rankscope.sampling.domains import Domain, as_box
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "SolveInfo",
@@ -67,7 +70,9 @@ def quadrature_loss(
     return 0.5 * float(wq @ r**2)
 
 
-def quadrature_loss_torch(weights: Any, biases: Any, coefficients: Any, target: Target, rule: Rule) -> Any:
+def quadrature_loss_torch(
+    weights: torch.Tensor, biases: torch.Tensor, coefficients: torch.Tensor, target: Target, rule: Rule
+) -> torch.Tensor:
     """The same ``J`` as :func:`quadrature_loss`, differentiable in torch w.r.t. all of (W, b, c).
 
     The nodes are chosen with the parameters detached (see the module docstring for why this gives the
@@ -86,7 +91,8 @@ def quadrature_loss_torch(weights: Any, biases: Any, coefficients: Any, target: 
 def _xhat_blocks(x: np.ndarray, heav: np.ndarray) -> np.ndarray:
     """``(N, n (d+1))`` matrix whose column ``i (d+1) + k`` is ``h_i(x) xhat_k(x)``."""
     xhat = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
-    return (heav[:, :, None] * xhat[:, None, :]).reshape(x.shape[0], -1)
+    out: np.ndarray = (heav[:, :, None] * xhat[:, None, :]).reshape(x.shape[0], -1)
+    return out
 
 
 def layer_gn_matrix(x: np.ndarray, wq: np.ndarray, weights: np.ndarray, biases: np.ndarray) -> np.ndarray:
@@ -96,7 +102,8 @@ def layer_gn_matrix(x: np.ndarray, wq: np.ndarray, weights: np.ndarray, biases: 
     """
     _, heav = _features(x, weights, biases)
     jh = _xhat_blocks(x, heav)
-    return jh.T @ (wq[:, None] * jh)
+    out: np.ndarray = jh.T @ (wq[:, None] * jh)
+    return out
 
 
 def gradient(
@@ -135,7 +142,7 @@ def linear_step(
     target_values: np.ndarray,
     *,
     mass_solver: str = "dense",
-    domain: Any = None,
+    domain: Domain | None = None,
     diagnostics: bool = True,
 ) -> tuple[np.ndarray, SolveInfo]:
     """Output weights of the L2 projection: ``A c = f`` over the neurons active somewhere in Omega.
@@ -155,7 +162,8 @@ def linear_step(
     c = np.zeros(weights.shape[0])
     min_eig = _min_eig(a_mat) if diagnostics else float("nan")
     if mass_solver == "structured":
-        solver = ReluMassSolver1D(ShallowReLU(weights[live], biases[live]), domain)
+        # a missing domain (None) is refused by the solver, naming it
+        solver = ReluMassSolver1D(ShallowReLU(weights[live], biases[live]), cast(Domain, domain))
         c[live] = np.asarray(solver.solve(f), dtype=np.float64)
         ok = bool(np.all(np.isfinite(c)))
         if diagnostics:
@@ -210,7 +218,7 @@ def gauss_newton_direction(
     return delta, float(ghat @ z), SolveInfo(ok, min_eig, h_mat.shape[0])
 
 
-def _corners(domain: Any) -> np.ndarray:
+def _corners(domain: Domain) -> np.ndarray:
     """The ``2^d`` corners of the box ``domain`` (an Interval, Box or (low, high)), shape (2^d, d)."""
     box = as_box(domain)
     axes = [np.array([lo, hi]) for lo, hi in zip(box.lows, box.highs, strict=True)]
@@ -220,7 +228,8 @@ def _corners(domain: Any) -> np.ndarray:
 def _cuts(corners: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which neurons' hyperplanes ``w_i . x + b_i = 0`` cross the interior of the box (n,) bool."""
     z = corners @ w.T + b[None, :]
-    return (z.min(axis=0) < 0) & (z.max(axis=0) > 0)
+    out: np.ndarray = (z.min(axis=0) < 0) & (z.max(axis=0) > 0)
+    return out
 
 
 def _normalised(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,13 +8,23 @@ domains as anything with ``lows`` and ``highs`` (:class:`rankscope.sampling.Inte
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Protocol, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from rankscope._checks import _to_numpy, check_finite_real, describe
 
-__all__ = ["Neurons", "apply_ordering", "box_bounds", "indices_text", "neuron_arrays"]
+__all__ = [
+    "Bounded",
+    "DomainLike",
+    "Neurons",
+    "apply_ordering",
+    "box_bounds",
+    "indices_text",
+    "neuron_arrays",
+]
 
 
 class Neurons(Protocol):
@@ -27,6 +37,20 @@ class Neurons(Protocol):
     def biases(self) -> np.ndarray: ...
 
 
+class Bounded(Protocol):
+    """Structural type of a box domain: its lower and upper ends per axis (``Interval``, ``Box``)."""
+
+    @property
+    def lows(self) -> Iterable[float]: ...
+
+    @property
+    def highs(self) -> Iterable[float]: ...
+
+
+DomainLike: TypeAlias = Bounded | tuple[float, float]
+"""What :func:`box_bounds` reads: an ``Interval``, a ``Box`` or a ``(low, high)`` tuple."""
+
+
 def indices_text(idx: np.ndarray, limit: int = 10) -> str:
     """``"[i0, i1, ...]"`` with at most ``limit`` indices, then how many there are in all."""
     items = [int(i) for i in idx[:limit]]
@@ -34,7 +58,7 @@ def indices_text(idx: np.ndarray, limit: int = 10) -> str:
     return f"{items}{more}"
 
 
-def neuron_arrays(name: str, net: Any) -> tuple[np.ndarray, np.ndarray]:
+def neuron_arrays(name: str, net: Neurons) -> tuple[np.ndarray, np.ndarray]:
     """``(weights (n, d), biases (n,))`` of ``net`` as finite float64 arrays, or raise naming ``name``.
 
     A 1-D ``weights`` of length n is read as (n, 1), as :class:`rankscope.nets.ShallowReLU` does.
@@ -60,7 +84,7 @@ def neuron_arrays(name: str, net: Any) -> tuple[np.ndarray, np.ndarray]:
     return w, b
 
 
-def apply_ordering(mat: np.ndarray, ordering: Any) -> tuple[np.ndarray, np.ndarray]:
+def apply_ordering(mat: np.ndarray, ordering: npt.ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     """``(perm, mat[perm][:, perm])`` for an ordering of the ``n`` rows and columns of ``mat``.
 
     ``ordering`` is a permutation of ``range(n)`` (e.g. a hyperplane ordering), returned as an
@@ -76,7 +100,7 @@ def apply_ordering(mat: np.ndarray, ordering: Any) -> tuple[np.ndarray, np.ndarr
     return perm, mat[np.ix_(perm, perm)]
 
 
-def box_bounds(domain: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def box_bounds(domain: DomainLike) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """``(lows, highs)`` of an ``Interval``, a ``Box`` (anything with ``lows``/``highs``) or ``(low, high)``.
 
     Raises:

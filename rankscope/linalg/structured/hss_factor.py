@@ -101,7 +101,8 @@ class HSSCholesky:
     def to_dense(self) -> np.ndarray:
         """The approximant ``A~ = F F^T`` as a dense matrix (for tests and small n)."""
         f = self.factor_apply(np.eye(self.n))
-        return f @ f.T
+        out: np.ndarray = f @ f.T
+        return out
 
 
 def _solve_levels(levels: tuple[HSSLevel, ...], root: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -65,7 +65,8 @@ class NestedHSS:
         sol = self.lu.solve(rhs)[: self.n]
         out = np.empty_like(sol)
         out[self.perm] = sol
-        return out[:, 0] if vec else out
+        result: np.ndarray = out[:, 0] if vec else out
+        return result
 
     def to_dense(self) -> np.ndarray:
         """``A_hss + shift I`` (original order) as a dense matrix, by Schur complement (tests, small n)."""
@@ -74,7 +75,8 @@ class NestedHSS:
         s = e[:n, :n] - e[:n, n:] @ np.linalg.solve(e[n:, n:], e[n:, :n])
         out = np.empty_like(s)
         out[np.ix_(self.perm, self.perm)] = s
-        return out
+        result: np.ndarray = out
+        return result
 
 
 class NestedHSSPreconditioner(HSSPreconditioner):

@@ -25,7 +25,7 @@ class Factor(Protocol):
     def solve(self, b: np.ndarray) -> np.ndarray: ...
 
 
-class HSSPreconditioner(LinearOperator):
+class HSSPreconditioner(LinearOperator):  # type: ignore[misc]  # scipy has no stubs: LinearOperator is Any
     """``M^{-1} = A~^{-1}`` of a factor (:class:`HSSCholesky`, or anything with ``n`` and ``solve``) as a
     ``LinearOperator`` for CG.
 

@@ -13,17 +13,18 @@ and the index set is split recursively at the median of the leading principal co
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from rankscope._checks import as_matrix, as_vector, check_positive_int
-from rankscope.linalg.structured._inputs import box_bounds
+from rankscope.linalg.structured._inputs import DomainLike, box_bounds
+from rankscope.linalg.types import MatrixLike, VectorLike
 
 __all__ = ["bisection_order", "hyperplane_embedding", "hyperplane_ordering"]
 
 
-def hyperplane_embedding(weights: Any, biases: Any, box: Any = None, probes: int = 6) -> np.ndarray:
+def hyperplane_embedding(
+    weights: MatrixLike, biases: VectorLike, box: DomainLike | None = None, probes: int = 6
+) -> np.ndarray:
     """Orientation-free embedding ``e_ik = |w_i . x_k + b_i| / ||w_i||`` at ``probes^d`` grid points.
 
     Args:
@@ -51,10 +52,11 @@ def hyperplane_embedding(weights: Any, biases: Any, box: Any = None, probes: int
     lows, highs = ((0.0,) * w.shape[1], (1.0,) * w.shape[1]) if box is None else box_bounds(box)
     axes = [np.linspace(lo, hi, probes) for lo, hi in zip(lows, highs, strict=True)]
     pts = np.stack([g.reshape(-1) for g in np.meshgrid(*axes, indexing="ij")], axis=1)
-    return np.abs(w @ pts.T + b[:, None]) / norms[:, None]
+    emb: np.ndarray = np.abs(w @ pts.T + b[:, None]) / norms[:, None]
+    return emb
 
 
-def bisection_order(points: Any, leaf_size: int = 1) -> np.ndarray:
+def bisection_order(points: MatrixLike, leaf_size: int = 1) -> np.ndarray:
     """Permutation from recursive principal-direction bisection of ``points`` (n, k).
 
     Each cluster is split into halves of sizes ``ceil(m/2)`` and ``floor(m/2)`` by its projection on
@@ -85,7 +87,9 @@ def bisection_order(points: Any, leaf_size: int = 1) -> np.ndarray:
     return order
 
 
-def hyperplane_ordering(weights: Any, biases: Any, box: Any = None, *, leaf_size: int = 16) -> np.ndarray:
+def hyperplane_ordering(
+    weights: MatrixLike, biases: VectorLike, box: DomainLike | None = None, *, leaf_size: int = 16
+) -> np.ndarray:
     """Neuron ordering clustering similar hyperplanes: :func:`bisection_order` of
     :func:`hyperplane_embedding`.
 

@@ -22,13 +22,13 @@ This module provides the iterative side of that comparison:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from rankscope._checks import as_vector, check_nonnegative, check_positive_int, describe
+from rankscope.linalg.types import MatrixLike, OperatorLike, SparseMatrix, VectorLike
 
 __all__ = [
     "CGResult",
@@ -65,7 +65,7 @@ class CGResult:
         return float(self.backward_errors[-1])
 
 
-def _operator(name: str, a: Any, n: int | None = None) -> LinearOperator:
+def _operator(name: str, a: OperatorLike, n: int | None = None) -> LinearOperator:
     if isinstance(a, np.ndarray):
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
             raise ValueError(f"{name} must be a square matrix or LinearOperator; got {describe(a)}")
@@ -82,13 +82,13 @@ def _operator(name: str, a: Any, n: int | None = None) -> LinearOperator:
 
 
 def pcg(
-    a: Any,
-    b: Any,
-    m: Any = None,
+    a: OperatorLike,
+    b: VectorLike,
+    m: OperatorLike | None = None,
     tol: float = 1e-10,
     maxiter: int | None = None,
     *,
-    x0: Any = None,
+    x0: VectorLike | None = None,
     anorm: float | None = None,
 ) -> CGResult:
     """Preconditioned conjugate gradients for SPD ``A x = b``, stopping on the backward error.
@@ -175,7 +175,7 @@ def pcg(
     )
 
 
-def jacobi(a: Any) -> LinearOperator:
+def jacobi(a: np.ndarray | SparseMatrix) -> LinearOperator:
     """Jacobi preconditioner ``M^{-1} = diag(A)^{-1}`` of an array with positive diagonal.
 
     Example:
@@ -196,7 +196,7 @@ def jacobi(a: Any) -> LinearOperator:
     )
 
 
-def hat_basis_1d(breakpoints: Any) -> scipy.sparse.csc_matrix:
+def hat_basis_1d(breakpoints: VectorLike) -> scipy.sparse.csc_matrix:
     """Sparse banded basis change ``B`` from ReLUs ``relu(x - t_j)`` (sorted ``t``) to hat functions.
 
     Column ``j < n - 2`` is the hat centred at ``t_{j+1}`` on ``[t_j, t_{j+2}]``, the second divided
@@ -236,7 +236,7 @@ def hat_basis_1d(breakpoints: Any) -> scipy.sparse.csc_matrix:
     )
 
 
-def basis_change_preconditioner(b: Any, a: Any = None) -> LinearOperator:
+def basis_change_preconditioner(b: SparseMatrix | np.ndarray, a: MatrixLike | None = None) -> LinearOperator:
     """``M^{-1} = B D^{-1} B^T``: CG in the basis ``relu B``, Jacobi-scaled if ``a`` is given.
 
     PCG on ``A`` with this ``M^{-1}`` produces the iterates ``x = B y`` of CG on
@@ -262,6 +262,7 @@ def basis_change_preconditioner(b: Any, a: Any = None) -> LinearOperator:
     bt = bs.T.tocsr()
 
     def matvec(v: np.ndarray) -> np.ndarray:
-        return bs @ (dinv * (bt @ np.asarray(v).reshape(-1)))
+        out: np.ndarray = bs @ (dinv * (bt @ np.asarray(v).reshape(-1)))
+        return out
 
     return LinearOperator((n, n), matvec=matvec, dtype=np.float64)

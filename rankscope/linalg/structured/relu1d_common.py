@@ -24,14 +24,14 @@ The neurons and the domain are read structurally (:mod:`rankscope.linalg.structu
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 from numba import njit
 from scipy.sparse.linalg import LinearOperator
 
 from rankscope._checks import _to_numpy, check_nonnegative, describe
-from rankscope.linalg.structured._inputs import Neurons, box_bounds, indices_text, neuron_arrays
+from rankscope.linalg.structured._inputs import DomainLike, Neurons, box_bounds, indices_text, neuron_arrays
+from rankscope.linalg.types import VectorLike
 
 __all__ = ["IllConditionedWarning"]
 
@@ -68,7 +68,7 @@ class IllConditionedWarning(RuntimeWarning):
     """A backward-stable 1D solve whose system is singular to working precision (residual too large)."""
 
 
-class _Solver1D(LinearOperator):
+class _Solver1D(LinearOperator):  # type: ignore[misc]  # scipy has no stubs: LinearOperator is Any
     """Shared set-up: validation, sorting, merging of near-duplicate breakpoints."""
 
     _scale_power = 1  # merged representative: psi = relu(s(x - t)) (mass) or h(s(x - t)) (heaviside)
@@ -76,7 +76,7 @@ class _Solver1D(LinearOperator):
     def __init__(
         self,
         net: Neurons,
-        domain: Any = (0.0, 1.0),
+        domain: DomainLike = (0.0, 1.0),
         *,
         merge_tol: float = 1e-12,
         refine: int = 3,
@@ -195,7 +195,7 @@ class _Solver1D(LinearOperator):
             self._norm_inf = float(np.max(self._sorted_norm_matvec(np.ones(self.shape[0]))))
         return self._norm_inf
 
-    def _check_rhs(self, f: Any) -> np.ndarray:
+    def _check_rhs(self, f: VectorLike) -> np.ndarray:
         arr = _to_numpy("f", f)
         if arr.shape != (self.shape[0],):
             raise ValueError(f"f must have shape ({self.shape[0]},); got {describe(arr)}")
@@ -210,9 +210,10 @@ class _Solver1D(LinearOperator):
         # reduce: F_k = sum a_i f_i / sum a_i^2 ; expand: c_i = a_i C_k / sum a_i^2
         fk = np.bincount(self._cluster, weights=self._a * fs, minlength=self.m) / self._a2sum
         ck = self._core_solve(fk)
-        return self._a * ck[self._cluster] / self._a2sum[self._cluster]
+        out: np.ndarray = self._a * ck[self._cluster] / self._a2sum[self._cluster]
+        return out
 
-    def solve(self, f: Any) -> np.ndarray:
+    def solve(self, f: VectorLike) -> np.ndarray:
         """Solve ``A c = f`` (or ``H c = f``) in O(n) time and memory; returns c, shape (n,).
 
         After the direct solve, up to ``refine`` steps of iterative refinement against the O(n)

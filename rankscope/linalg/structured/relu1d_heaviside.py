@@ -140,7 +140,8 @@ class ReluHeavisideSolver1D(_Solver1D):
         x0 = g0 / self.h
         mu = -float(self._ncol @ x0) / self._schur
         w = x0 + mu * self._minv_n
-        return self.signs * np.diff(w)
+        out: np.ndarray = self.signs * np.diff(w)
+        return out
 
     def _core_matvec(self, cs: np.ndarray, plain: bool = False) -> np.ndarray:
         if self._mixed and not plain:
@@ -155,7 +156,8 @@ class ReluHeavisideSolver1D(_Solver1D):
 
     def _sorted_matvec(self, cs: np.ndarray, plain: bool = False) -> np.ndarray:
         ck = np.bincount(self._cluster, weights=cs, minlength=self.m)
-        return self._core_matvec(ck, plain)[self._cluster]
+        out: np.ndarray = self._core_matvec(ck, plain)[self._cluster]
+        return out
 
     def _sorted_norm_matvec(self, cs: np.ndarray) -> np.ndarray:
         return self._sorted_matvec(cs, plain=True)

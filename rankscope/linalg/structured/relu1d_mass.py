@@ -182,7 +182,8 @@ class ReluMassSolver1D(_Solver1D):
         v_r = np.concatenate([[0.0], np.cumsum(self.h * slope_r)])
         tail_neg = np.concatenate([_rev_cumsum(cneg), [0.0]])  # sum_{i >= k+1} of left-facing
         v_l = np.concatenate([_rev_cumsum(self.h * tail_neg), [0.0]])
-        return v_r + v_l
+        out: np.ndarray = v_r + v_l
+        return out
 
     def _core_matvec(self, cs: np.ndarray, plain: bool = False) -> np.ndarray:
         if self._mixed and not plain:
@@ -192,10 +193,12 @@ class ReluMassSolver1D(_Solver1D):
 
     def _sorted_matvec(self, cs: np.ndarray, plain: bool = False) -> np.ndarray:
         if self.m == self.shape[0]:
-            return self._a * self._core_matvec(self._a * cs, plain)
+            out: np.ndarray = self._a * self._core_matvec(self._a * cs, plain)
+            return out
         # merged clusters: exact breakpoints of the original neurons matter only to rounding
         ck = np.bincount(self._cluster, weights=self._a * cs, minlength=self.m)
-        return self._a * self._core_matvec(ck, plain)[self._cluster]
+        out = self._a * self._core_matvec(ck, plain)[self._cluster]
+        return out
 
     def _sorted_norm_matvec(self, cs: np.ndarray) -> np.ndarray:
         return self._sorted_matvec(cs, plain=True)

@@ -188,4 +188,5 @@ class _MixedMassCore:
             c, d1, d2 = self._pass(f, float(mu[0]), float(mu[1]))
             dnu = np.linalg.solve(self.s, np.array([d1, d2]))
             mu += tt @ dnu
-        return c - self.ku @ dnu
+        out: np.ndarray = c - self.ku @ dnu
+        return out

@@ -7,16 +7,18 @@ for their entrywise nonnegative A and H), the 2-norm for CG and the HSS precondi
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+
+from rankscope.linalg.types import OperatorLike, VectorLike
 
 __all__ = ["a_norm", "backward_error", "relative_residual"]
 
 NORMS: tuple[float, ...] = (2, np.inf)
 
 
-def backward_error(a: Any, x: Any, b: Any, *, ord: float = np.inf, anorm: float | None = None) -> float:
+def backward_error(
+    a: OperatorLike, x: VectorLike, b: VectorLike, *, ord: float = np.inf, anorm: float | None = None
+) -> float:
     """Normwise backward error ``||b - A x|| / (||A|| ||x|| + ||b||)`` (Rigal–Gaches) in the norm ``ord``.
 
     ``A`` is applied as ``a @ x`` (array, sparse matrix or ``LinearOperator``). ``anorm`` is ``||A||``
@@ -52,13 +54,13 @@ def backward_error(a: Any, x: Any, b: Any, *, ord: float = np.inf, anorm: float 
     return float(np.max(np.abs(r)) / (anorm * np.max(np.abs(x)) + np.max(np.abs(b))))
 
 
-def relative_residual(op: Any, c: np.ndarray, f: np.ndarray) -> float:
+def relative_residual(op: OperatorLike, c: np.ndarray, f: np.ndarray) -> float:
     """The relative residual ``||f - A c||_2 / ||f||_2`` (A applied by ``op @ c``)."""
     r = np.asarray(f) - op @ np.asarray(c)
     return float(np.linalg.norm(r) / np.linalg.norm(f))
 
 
-def a_norm(op: Any, e: np.ndarray) -> float:
+def a_norm(op: OperatorLike, e: np.ndarray) -> float:
     """``sqrt(e^T A e)``: the L2 norm of the function ``sum_i e_i relu_i`` (fitted-function error)."""
     e = np.asarray(e, dtype=np.float64)
     return float(np.sqrt(max(float(e @ (op @ e)), 0.0)))

@@ -1,6 +1,11 @@
-"""``adfd-rfm-poisson1d``: the claims of Fig. 1 (the sweep over M = N) on synthetic records."""
+"""``adfd-rfm-poisson1d``: a tiny run, and the claims of Fig. 1 (the sweep over M = N) on synthetic records
+(the shared pipeline and claims: ``test_rfm.py``)."""
 
 from rankscope.experiments.paper001.adfd_rfm_poisson1d import sweep_checks
+
+
+def test_tiny_run_writes_the_run_directory(tmp_path, tiny_rfm_run):
+    tiny_rfm_run(tmp_path, "adfd-rfm-poisson1d")
 
 
 def _rec(**kw):

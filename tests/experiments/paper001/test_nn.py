@@ -1,7 +1,6 @@
 """The shared training, measures and claims of the ``adfd-nn-*`` experiments (paper 001 Figs. 4, 5(c, d),
-6(c, d)): tiny runs of each, resume, divergence, and the claims on synthetic records."""
-
-import json
+6(c, d)): resume, divergence, and the claims on synthetic records (the tiny run of each experiment is in
+its own test file, ``test_adfd_nn_<problem>.py``; the tiny configs in ``conftest.py``)."""
 
 import numpy as np
 import pytest
@@ -12,41 +11,9 @@ from rankscope.experiments.paper001._nn import kernel_checks, loss_checks
 from rankscope.experiments.paper001.adfd_nn_poisson1d import NnPoisson1dExperiment
 from rankscope.store import RunDir
 
-NN_TINY = {
-    "width": 8,
-    "points": 10,
-    "steps": 30,
-    "record_every": 10,
-    "checkpoint_every": 10,
-    "kernel_at": [0.0, 1.0],
-    "seeds": [0, 1],
-}
-NN_TINY_BY = {
-    "adfd-nn-poisson1d": {**NN_TINY, "lr": 1e-3},
-    "adfd-nn-poisson2d": {**NN_TINY, "points": 6, "boundary_points": 4, "lr": 1e-3},
-    "adfd-nn-biharmonic": {**NN_TINY, "lr": 1e-4},
-}
 
-
-def _summary(path):
-    return json.loads((path / "summary.json").read_text())
-
-
-@pytest.mark.parametrize("name", sorted(NN_TINY_BY))
-def test_tiny_nn_runs_write_the_run_directory(tmp_path, name):
-    run_experiment(name, "quick", tmp_path / "r", NN_TINY_BY[name])
-    records = RunDir(tmp_path / "r").read_metrics()
-    assert [r["step"] for r in records] == [0, 10, 20, 30]
-    arrays = np.load(tmp_path / "r" / "arrays.npz")
-    n = 36 if name.endswith("2d") else 10
-    assert arrays["eig_ad/step30"].shape == (2, n)
-    names = {c["name"] for c in _summary(tmp_path / "r")["checks"]}
-    assert "AD loss falls faster than FD after the first phase" in names
-    assert "large eigenvalues of G_AD and G_FD agree" in names
-
-
-def test_killed_nn_run_resumes_without_losing_or_duplicating_records(tmp_path):
-    cfg = NN_TINY_BY["adfd-nn-poisson1d"]
+def test_killed_nn_run_resumes_without_losing_or_duplicating_records(tmp_path, nn_tiny_by):
+    cfg = nn_tiny_by["adfd-nn-poisson1d"]
 
     class Kill(Exception):
         pass
@@ -64,9 +31,9 @@ def test_killed_nn_run_resumes_without_losing_or_duplicating_records(tmp_path):
     assert [r["loss_fd"] for r in a] == [r["loss_fd"] for r in b]
 
 
-def test_divergence_is_reported(tmp_path):
+def test_divergence_is_reported(tmp_path, nn_tiny):
     with pytest.raises(RuntimeError, match=r"training diverged at step \d+ .* lower the learning rate"):
-        run_experiment("adfd-nn-biharmonic", "quick", tmp_path / "d", {**NN_TINY, "lr": 10.0})
+        run_experiment("adfd-nn-biharmonic", "quick", tmp_path / "d", {**nn_tiny, "lr": 10.0})
 
 
 def _nn_records(ratio_late, steps=100):
