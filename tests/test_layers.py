@@ -22,6 +22,7 @@ LAYERS: dict[str, float] = {
     "_checks": 0,
     "provenance": 0,
     "papers": 0,
+    "devices": 0,
     "linalg": 1,
     "sampling": 2,
     "nets": 3,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rankscope.experiments.checks import Check
 from rankscope.experiments.claims import Claim, Result
@@ -26,6 +26,7 @@ from rankscope.experiments.config import (
     config_from_dict,
     parse_overrides,
 )
+from rankscope.store import RunDir
 
 __all__ = [
     "FIELD_RULES",
@@ -54,7 +55,11 @@ def no_progress(label: str, done: int, total: int) -> None:
     """A ``Progress`` that ignores everything."""
 
 
-class Experiment:
+#: The config type of an experiment: ``class StaircaseExperiment(Experiment[StaircaseConfig])``.
+C = TypeVar("C", bound=ExperimentConfig)
+
+
+class Experiment(Generic[C]):
     """Base class of the experiments: a typed config, presets, ``run`` and a claim table.
 
     ``run(config, run_dir, progress)`` trains or computes, appends records to the run directory and
@@ -66,24 +71,30 @@ class Experiment:
     name: ClassVar[str]
     summary: ClassVar[str]  # one line: what it reproduces
     paper: ClassVar[str]  # file and figure/example
-    Config: ClassVar[type]
+    Config: ClassVar[type[ExperimentConfig]]
     presets: ClassVar[Mapping[str, Mapping[str, Any]]]
     claims: ClassVar[Sequence[Claim]] = ()
     #: per preset, the claims it honestly does not reproduce (named in the report and the README;
     #: the generic test allows these, and only these, to fail clearly)
     not_reproduced: ClassVar[Mapping[str, frozenset[str]]] = {}
+    #: claim row name -> what was tried and the cause, for every claim the reproduction ledger does
+    #: not find robust (``rankscope reproduce``; shown beside the verdict)
+    diagnoses: ClassVar[Mapping[str, str]] = {}
+    #: claim row name -> where the paper's own numbers or text contradict the claim (the ledger's
+    #: verdict is then "paper inconsistent")
+    paper_inconsistent: ClassVar[Mapping[str, str]] = {}
 
-    def run(self, config: Any, run_dir: Any, progress: Progress = no_progress) -> Result | dict[str, Any]:
+    def run(self, cfg: C, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         raise NotImplementedError
 
-    def figures(self, run_dir: Any) -> None:
+    def figures(self, run_dir: RunDir) -> None:
         """Draw the figures from what the run directory holds (``rankscope report`` calls this)."""
 
 
-REGISTRY: dict[str, Experiment] = {}
+REGISTRY: dict[str, Experiment[Any]] = {}
 
 
-def register(cls: type[Experiment]) -> type[Experiment]:
+def register(cls: type[Experiment[Any]]) -> type[Experiment[Any]]:
     """Class decorator adding an experiment to ``REGISTRY`` under ``cls.name``."""
     if cls.name in REGISTRY:
         raise ValueError(f"experiment {cls.name!r} is registered twice")
@@ -93,7 +104,7 @@ def register(cls: type[Experiment]) -> type[Experiment]:
     return cls
 
 
-def get_experiment(name: str) -> Experiment:
+def get_experiment(name: str) -> Experiment[Any]:
     """The registered experiment ``name``; an unknown name raises listing the known ones."""
     if name not in REGISTRY:
         raise ValueError(
@@ -102,7 +113,7 @@ def get_experiment(name: str) -> Experiment:
     return REGISTRY[name]
 
 
-def resolve_config(exp: Experiment, preset: str, overrides: Mapping[str, Any] | None = None) -> Any:
+def resolve_config(exp: Experiment[Any], preset: str, overrides: Mapping[str, Any] | None = None) -> Any:
     """Defaults, then the preset's overrides, then the user's; checked by :func:`config_from_dict`."""
     if preset not in exp.presets:
         raise ValueError(

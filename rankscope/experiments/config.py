@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rankscope._checks import one_line
+from rankscope.devices import DEVICES
 from rankscope.experiments.config_rules import (
     FIELD_RULES,
     MAX_COUNT,
@@ -52,11 +53,15 @@ class ExperimentConfig:
 
     ``seed`` seeds torch's global generator before ``run`` (the runner restores the caller's state
     afterwards) and is the base of every per-network seed; ``threads`` is the CPU thread budget the
-    runner sets for torch and the BLAS/OpenMP pools during the run, restored afterwards.
+    runner sets for torch and the BLAS/OpenMP pools during the run, restored afterwards; ``device``
+    (``cpu``, ``cuda`` or ``auto``, :func:`rankscope.devices.resolve_device`) is the default device
+    of the tensors the run creates (the runner enters it as torch's default device and records the
+    resolved one in the summary).
     """
 
     seed: int = 0
     threads: int = 1
+    device: str = choice("cpu", DEVICES)
 
 
 def _coerce(key: str, value: Any, tp: Any) -> Any:
@@ -111,7 +116,7 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     return value
 
 
-def _default(f: dataclasses.Field) -> Any:
+def _default(f: dataclasses.Field[Any]) -> Any:
     if f.default is not dataclasses.MISSING:
         return f.default
     if f.default_factory is not dataclasses.MISSING:

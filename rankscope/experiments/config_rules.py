@@ -131,7 +131,7 @@ _META_KEYS = {
 }
 
 
-def _rule_for(f: dataclasses.Field, is_int: bool) -> Rule:
+def _rule_for(f: dataclasses.Field[Any], is_int: bool) -> Rule:
     """The rule of field ``f`` for its int (``is_int``) or float numbers."""
     name = f.name
     if name in FIELD_RULES:
@@ -153,7 +153,7 @@ def _rule_for(f: dataclasses.Field, is_int: bool) -> Rule:
     return dataclasses.replace(rule, **meta) if meta else rule
 
 
-def check_values(f: dataclasses.Field, where: str, value: Any) -> None:
+def check_values(f: dataclasses.Field[Any], where: str, value: Any) -> None:
     """Raise ConfigError unless every number, string and list in ``value`` suits field ``f``."""
     if value is None or isinstance(value, bool):
         return

@@ -7,6 +7,8 @@ folder and add its class here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rankscope.experiments.base import REGISTRY, Experiment, register
 from rankscope.experiments.paper000.init_1d import Init1dExperiment
 from rankscope.experiments.paper000.loss_bound import LossBoundExperiment
@@ -41,7 +43,7 @@ from rankscope.experiments.paper004.rank_layers import LayersExperiment
 __all__ = ["EXPERIMENTS", "REGISTRY"]
 
 #: every experiment class, paper by paper
-EXPERIMENTS: tuple[type[Experiment], ...] = (
+EXPERIMENTS: tuple[type[Experiment[Any]], ...] = (
     # paper 000
     Init1dExperiment,
     LossBoundExperiment,

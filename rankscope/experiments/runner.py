@@ -18,8 +18,10 @@ from typing import Any
 import torch
 from threadpoolctl import threadpool_limits
 
+from rankscope.devices import resolve_device
 from rankscope.experiments.base import (
     Experiment,
+    ExperimentConfig,
     Progress,
     config_from_dict,
     get_experiment,
@@ -28,9 +30,9 @@ from rankscope.experiments.base import (
 )
 from rankscope.experiments.claims import Result, evaluate_claims
 from rankscope.nets.modes import preserved_rng
-from rankscope.store import plain
+from rankscope.store import RunDir, StoreError, plain
 
-__all__ = ["dry_run", "rebuild_report", "run_experiment", "thread_limits"]
+__all__ = ["default_device", "dry_run", "rebuild_report", "run_experiment", "thread_limits"]
 
 
 @contextlib.contextmanager
@@ -63,6 +65,20 @@ def thread_limits(threads: int) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
+@contextlib.contextmanager
+def default_device(device: torch.device) -> Iterator[None]:
+    """Make ``device`` torch's default device for the block (nothing is entered for the CPU).
+
+    The CPU is torch's default already, and entering ``torch.device`` as a context installs a
+    function mode that every torch call passes through, so the CPU path stays untouched.
+    """
+    if device.type == "cpu":
+        yield
+        return
+    with device:
+        yield
+
+
 def _prepare(
     name: str,
     preset: str,
@@ -71,12 +87,11 @@ def _prepare(
     *,
     resume: bool,
     overwrite: bool,
-) -> tuple[Experiment, Any, Path, dict[str, Any], str]:
+) -> tuple[Experiment[Any], ExperimentConfig, Path, dict[str, Any], str]:
     """Resolve and check everything; write nothing.
 
     Returns (experiment, config, out, plain config, what ``RunDir.create`` will do).
     """
-    from rankscope.store import RunDir
 
     exp = get_experiment(name)
     cfg = resolve_config(exp, preset, overrides)
@@ -127,7 +142,6 @@ def run_experiment(
     """
     from rankscope.provenance import collect_provenance
     from rankscope.report import build_report
-    from rankscope.store import RunDir
 
     exp, cfg, path, config, _ = _prepare(name, preset, out, overrides, resume=resume, overwrite=overwrite)
     run = RunDir.create(
@@ -135,17 +149,23 @@ def run_experiment(
     )
     # experiments seed torch's global generator for their training; the caller's RNG state is
     # restored afterwards, so running an experiment changes no process-wide state
-    with thread_limits(int(getattr(cfg, "threads", 1))), preserved_rng():
-        torch.manual_seed(int(getattr(cfg, "seed", 0)))
-        returned = exp.run(cfg, run, progress)
-        summary = returned if isinstance(returned, dict) else _conclude(exp, cfg, run, returned)
+    device = resolve_device(cfg.device, argument="device")
+    with thread_limits(cfg.threads), preserved_rng(), default_device(device):
+        torch.manual_seed(cfg.seed)
+        summary = _conclude(exp, cfg, run, exp.run(cfg, run, progress))
         provenance = collect_provenance()
-    summary = {"experiment": name, "preset": preset, **summary, "provenance": provenance}
+    summary = {
+        "experiment": name,
+        "preset": preset,
+        **summary,
+        "device": str(device),
+        "provenance": provenance,
+    }
     run.write_summary(summary)
     return build_report(run.path)
 
 
-def _conclude(exp: Experiment, cfg: Any, run: Any, result: Result) -> dict[str, Any]:
+def _conclude(exp: Experiment[Any], cfg: ExperimentConfig, run: RunDir, result: Result) -> dict[str, Any]:
     """Write the result's arrays, evaluate the claim table, draw the figures; the summary's body."""
     if result.skipped is not None:
         return {"skipped": result.skipped, "checks": [], "measures": result.measures}
@@ -163,7 +183,6 @@ def rebuild_report(run_dir: str | Path) -> Path:
     skipped with a note in the report, which carries an "incomplete" banner.
     """
     from rankscope.report import build_report
-    from rankscope.store import RunDir, StoreError
 
     run = RunDir(run_dir)
     if not run.path.is_dir():
@@ -177,7 +196,7 @@ def rebuild_report(run_dir: str | Path) -> Path:
     exp = get_experiment(run_table["experiment"])
     cfg = config_from_dict(exp.Config, full.get("config", {}), source=str(run.path / "config.toml"))
     notes: list[str] = []
-    with thread_limits(int(getattr(cfg, "threads", 1))):
+    with thread_limits(cfg.threads):
         if run.is_complete():
             exp.figures(run)
         else:

@@ -184,7 +184,7 @@ def init_checks(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> tuple[list
     return evaluate_claims(Init1dExperiment.claims, measures, cfg), measures
 
 
-class Init1dExperiment(Experiment):
+class Init1dExperiment(Experiment[Init1dConfig]):
     name = "init-1d"
     summary = "Paper 000 Ex. 4.1 / Fig. 6: deterministic first layer gives high eps-rank and faster fitting"
     paper = "paper 000, Example 4.1, eq. (4.2)-(4.3), Fig. 6"
@@ -228,8 +228,7 @@ class Init1dExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: Init1dConfig = config
+    def run(self, cfg: Init1dConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
 
         def maker(depth: int, width: int, init: str, seed: int) -> Callable[[], nn.Module]:
             return lambda: MLP(1, width, depth, act=cfg.activation, init=init, seed=seed)

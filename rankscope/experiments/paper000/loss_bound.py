@@ -53,6 +53,12 @@ class LossBoundConfig(ExperimentConfig):
     checkpoint_every: int = 1000
 
 
+def _positive(a: np.ndarray) -> np.ndarray:
+    """Log scale: mask the non-positive values, never clip them."""
+    out: np.ndarray = np.where(a > 0, a, np.nan)
+    return out
+
+
 def _eps_keys(d: dict[str, np.ndarray]) -> list[str]:
     return sorted({k.split("/")[0] for k in d if "/" in k}, key=float, reverse=True)
 
@@ -166,7 +172,7 @@ def loss_bound_checks(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> tuple[l
     return evaluate_claims(LossBoundExperiment.claims, measures, cfg), measures
 
 
-class LossBoundExperiment(Experiment):
+class LossBoundExperiment(Experiment[LossBoundConfig]):
     name = "loss-bound"
     summary = "Paper 000 Thm 3.2/3.3: eps-rank reduction error vs its bound, and the loss lower bound (3.4)"
     paper = "paper 000, Section 3, Theorems 3.2-3.3, eq. (3.4), on Example 2.6"
@@ -234,8 +240,7 @@ class LossBoundExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: LossBoundConfig = config
+    def run(self, cfg: LossBoundConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         problem = staircase_target()
         quad = gauss_legendre(problem.domain, cfg.quadrature_points)
         x, _ = trapezoid(problem.domain, cfg.train_points).to_torch(dtype=torch.float32)
@@ -263,13 +268,16 @@ class LossBoundExperiment(Experiment):
         keys = _eps_keys(d)
         it = d["iter"]
         fig, axes = new_figure(len(keys), 2, figsize=(11, 3.4 * len(keys)), squeeze=False)
-        pos = lambda a: np.where(a > 0, a, np.nan)  # noqa: E731 - log scale: mask, never clip
         for (ax, ax2), k in zip(axes, keys, strict=True):
-            ax.plot(it, pos(d[f"{k}/bound"]), color="C3", label="C (p+1)(n-p)^2 eps (Thm 3.2)")
+            ax.plot(it, _positive(d[f"{k}/bound"]), color="C3", label="C (p+1)(n-p)^2 eps (Thm 3.2)")
             ax.plot(
-                it, pos(d[f"{k}/intermediate_bound"]), color="C1", ls="--", label="C ||V22^-1||^2 sum tail"
+                it,
+                _positive(d[f"{k}/intermediate_bound"]),
+                color="C1",
+                ls="--",
+                label="C ||V22^-1||^2 sum tail",
             )
-            ax.plot(it, pos(d[f"{k}/error"]), color="C0", label="achieved ||u_n - f~||^2")
+            ax.plot(it, _positive(d[f"{k}/error"]), color="C0", label="achieved ||u_n - f~||^2")
             ax.set_yscale("log")
             ax.set_xlabel("step")
             ax.set_title(f"Theorem 3.2, eps = {k}")

@@ -87,7 +87,7 @@ def _both_inits(cfg: PinnPoissonConfig) -> bool:
     return "udi" in cfg.inits and "xavier" in cfg.inits
 
 
-class PinnPoissonUDIExperiment(Experiment):
+class PinnPoissonUDIExperiment(Experiment[PinnPoissonConfig]):
     name = "pinn-poisson-udi"
     summary = (
         "Paper 000 Ex. 4.2 / Fig. 7: PINN for Poisson; uniform-density init starts at a high eps-rank "
@@ -161,8 +161,7 @@ class PinnPoissonUDIExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: PinnPoissonConfig = config
+    def run(self, cfg: PinnPoissonConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         for init in cfg.inits:
             if init not in ("xavier", "udi"):
                 raise ValueError(f"inits entries must be 'xavier' or 'udi'; got {init!r}")

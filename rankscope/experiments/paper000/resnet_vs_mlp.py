@@ -132,7 +132,7 @@ def resnet_checks(cfg: ResnetConfig, data: dict[str, FittingSeries]) -> tuple[li
     return evaluate_claims(ResnetVsMlpExperiment.claims, measures, cfg), measures
 
 
-class ResnetVsMlpExperiment(Experiment):
+class ResnetVsMlpExperiment(Experiment[ResnetConfig]):
     name = "resnet-vs-mlp"
     summary = "Paper 000 Ex. 4.4 / Figs. 9-10: residual MLP starts higher and gains more eps-rank per layer"
     paper = "paper 000, Example 4.4, eq. (4.6), Figs. 9-10"
@@ -178,8 +178,7 @@ class ResnetVsMlpExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: ResnetConfig = config
+    def run(self, cfg: ResnetConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         if not 0 < cfg.rank_fraction <= 1:
             raise ValueError(f"rank_fraction must be in (0, 1]; got {cfg.rank_fraction!r}")
 

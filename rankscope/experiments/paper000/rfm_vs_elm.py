@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rankscope.analysis import loglog_slope
-from rankscope.experiments.base import Experiment, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
 from rankscope.experiments.checks import Check
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.nets import ACTIVATIONS
@@ -42,7 +42,7 @@ __all__ = ["RfmVsElmConfig", "RfmVsElmExperiment", "rfm_checks"]
 
 
 @dataclass(frozen=True)
-class RfmVsElmConfig:
+class RfmVsElmConfig(ExperimentConfig):
     """Configuration of ``rfm-vs-elm`` (see the module docstring for what we chose)."""
 
     n_features: int = 900
@@ -58,12 +58,12 @@ class RfmVsElmConfig:
     fit_points: int = 20  # Gauss–Legendre nodes per subdomain per axis: fit and Gram rule
     error_points: int = 30  # per subdomain per axis: relative L2 error
     map_points: int = 101  # per axis: solution and error maps
-    threads: int = 1
 
 
 def _fig8_target(x: np.ndarray) -> np.ndarray:
     """``u* = cos x cos y + cos 10x cos 10y`` (paper 000 Example 4.3)."""
-    return np.cos(x[:, 0]) * np.cos(x[:, 1]) + np.cos(10 * x[:, 0]) * np.cos(10 * x[:, 1])
+    u: np.ndarray = np.cos(x[:, 0]) * np.cos(x[:, 1]) + np.cos(10 * x[:, 0]) * np.cos(10 * x[:, 1])
+    return u
 
 
 def _aligned_rule(domain: Box, n: int, partition: tuple[int, ...]) -> Quadrature:
@@ -91,7 +91,7 @@ def _lower_error_claim(solver: str) -> Claim:
 _CLAIM_SOLVERS = (RfmVsElmConfig.solver, *[s for s in SOLVERS if s != RfmVsElmConfig.solver])
 
 
-class RfmVsElmExperiment(Experiment):
+class RfmVsElmExperiment(Experiment[RfmVsElmConfig]):
     name = "rfm-vs-elm"
     summary = (
         "Paper 000 Ex. 4.3 / Fig. 8: random features with a partition of unity (RFM) reach a higher "
@@ -142,8 +142,7 @@ class RfmVsElmExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: RfmVsElmConfig = config
+    def run(self, cfg: RfmVsElmConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         if cfg.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {list(SOLVERS)}; got {cfg.solver!r}")
         n_sub = math.prod(cfg.partition)

@@ -51,15 +51,14 @@ class StaircaseConfig(ExperimentConfig):
     keep_spectra: bool = True
 
 
-class StaircaseExperiment(Experiment):
+class StaircaseExperiment(Experiment[StaircaseConfig]):
     name = "staircase"
     summary = "Paper 000 Ex. 2.6 / Fig. 2: eps-rank of the last hidden layer rises in steps as the loss falls"
     paper = "paper 000, Example 2.6 (i), Fig. 2"
     Config = StaircaseConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(6000, 30000)
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: StaircaseConfig = config
+    def run(self, cfg: StaircaseConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         nets = [
             (
                 net_label(depth, width),

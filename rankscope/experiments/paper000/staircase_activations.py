@@ -77,7 +77,7 @@ def activations_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dic
     return evaluate_claims(StaircaseActivationsExperiment.claims, measures, None), measures
 
 
-class StaircaseActivationsExperiment(Experiment):
+class StaircaseActivationsExperiment(Experiment[ActivationsConfig]):
     name = "staircase-activations"
     summary = "Paper 000 Ex. 2.6 (iii) / Fig. 4: the staircase under ReLU, ELU, cosine and tanh"
     paper = "paper 000, Example 2.6 (iii), Fig. 4"
@@ -100,8 +100,7 @@ class StaircaseActivationsExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: ActivationsConfig = config
+    def run(self, cfg: ActivationsConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
 
         def maker(act: str) -> Callable[[], nn.Module]:
             return lambda: MLP(1, cfg.width, cfg.depth, act=act, init=cfg.init, seed=cfg.seed)

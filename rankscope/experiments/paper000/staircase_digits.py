@@ -119,7 +119,7 @@ def digits_checks(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> tuple[list[Che
     return evaluate_claims(StaircaseDigitsExperiment.claims, measures, cfg), measures
 
 
-class StaircaseDigitsExperiment(Experiment):
+class StaircaseDigitsExperiment(Experiment[DigitsConfig]):
     name = "staircase-digits"
     summary = "Paper 000 Ex. 2.7 / Fig. 5: eps-rank staircase in handwritten digit recognition (8x8 digits)"
     paper = "paper 000, Example 2.7, Fig. 5"
@@ -183,8 +183,7 @@ class StaircaseDigitsExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: DigitsConfig = config
+    def run(self, cfg: DigitsConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         digits = load_digits(cfg.test_fraction, cfg.seed, split="stratified", dtype=torch.float64)
         xtr = digits.x_train.numpy()  # float64: the monitor's quadrature points
         data = (

@@ -80,7 +80,8 @@ def layers_measures(data: dict[str, FittingSeries]) -> dict[str, Any]:
 def _one(m: dict[str, Any]) -> dict[str, Any]:
     """The measures of the one network of a single-network run."""
     ((_, d),) = m.items()
-    return d
+    one: dict[str, Any] = d
+    return one
 
 
 def _deeper_ranks_higher(d: dict[str, Any]) -> bool:
@@ -94,7 +95,7 @@ def layers_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str
     return evaluate_claims(StaircaseLayersExperiment.claims, measures, None), measures
 
 
-class StaircaseLayersExperiment(Experiment):
+class StaircaseLayersExperiment(Experiment[LayersConfig]):
     name = "staircase-layers"
     summary = (
         "Paper 000 Ex. 2.6 (ii) / Fig. 3: the staircase in every hidden layer; deeper layers rank higher"
@@ -132,8 +133,7 @@ class StaircaseLayersExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: LayersConfig = config
+    def run(self, cfg: LayersConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         label = net_label(cfg.depth, cfg.width)
 
         def make() -> nn.Module:

@@ -83,7 +83,8 @@ def _init(cfg: NnConfig, dim: int) -> dict[str, torch.Tensor]:
 
 def _rel_residual(params: dict[str, torch.Tensor], spec: Any) -> list[float]:
     r = two_layer_residual(params, spec)
-    return (r.norm(dim=-1) / spec.forcing.norm()).tolist()
+    rel: list[float] = (r.norm(dim=-1) / spec.forcing.norm()).tolist()
+    return rel
 
 
 def kernel_record(
@@ -100,15 +101,14 @@ def kernel_record(
     return {"H": hs, "e": es}, np.stack(eigs)
 
 
-class NnExperiment(Experiment):
+class NnExperiment(Experiment[NnConfig]):
     """Shared run/summarise/figures of the three network experiments."""
 
     problem: ClassVar[str]
     paper_h: ClassVar[tuple[float, float]]
     figure: ClassVar[str]
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: NnConfig = config
+    def run(self, cfg: NnConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         problem = adfd_problem(self.problem)
         specs = {m: problem.pinn_spec(cfg.points, m, dtype=torch.float32) for m in METHODS}
         if problem.dim > 1:

@@ -37,7 +37,7 @@ class RfmBiharmonicConfig(ExperimentConfig):
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
-class RfmBiharmonicExperiment(Experiment):
+class RfmBiharmonicExperiment(Experiment[RfmBiharmonicConfig]):
     name = "adfd-rfm-biharmonic"
     summary = "Paper 001 Fig. 6(a, b): biharmonic random features, A_AD vs A_FD (fourth difference)"
     paper = "paper 001, Fig. 6(a, b), appendix B.4"
@@ -53,8 +53,7 @@ class RfmBiharmonicExperiment(Experiment):
         training_error_claim(min_decades=1.0, name="AD training error well below FD past K (Fig. 6b)"),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: RfmBiharmonicConfig = config
+    def run(self, cfg: RfmBiharmonicConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cases = [("sin", cfg.size, cfg.size, s) for s in cfg.seeds]
         records = run_cases(cases, "biharmonic", cfg, run_dir, progress)
         per_seed = columns(records, (*COLUMNS, "median_log10_err_ratio_past_k"))

@@ -189,7 +189,7 @@ LAMBDA_MIN_CLAIM = Claim(
 )
 
 
-class RfmPoisson1dExperiment(Experiment):
+class RfmPoisson1dExperiment(Experiment[RfmPoisson1dConfig]):
     name = "adfd-rfm-poisson1d"
     summary = (
         "Paper 001 Figs. 1-3, B.2.1: A_AD vs A_FD singular values, truncated entropy, truncated-SVD error"
@@ -217,8 +217,7 @@ class RfmPoisson1dExperiment(Experiment):
         cases += [("tanh", cfg.tanh_size, cfg.tanh_size, s) for s in cfg.seeds]
         return cases
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: RfmPoisson1dConfig = config
+    def run(self, cfg: RfmPoisson1dConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         records = run_cases(self._cases(cfg), "poisson1d", cfg, run_dir, progress)
         return Result(poisson1d_measures(cfg, records))
 

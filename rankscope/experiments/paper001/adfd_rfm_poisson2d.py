@@ -42,7 +42,7 @@ def _first_m_cases(cases: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]
     return [r for r in cases if r["m"] == cfg.ms[0]]
 
 
-class RfmPoisson2dExperiment(Experiment):
+class RfmPoisson2dExperiment(Experiment[RfmPoisson2dConfig]):
     name = "adfd-rfm-poisson2d"
     summary = "Paper 001 Fig. 5(a, b), 2(c): 2D Poisson random features, A_AD vs A_FD (five-point Laplacian)"
     paper = "paper 001, Figs. 2(c), 5(a, b), appendix B.3"
@@ -58,8 +58,7 @@ class RfmPoisson2dExperiment(Experiment):
         training_error_claim(_first_m_cases, name="AD training error below FD past K (Fig. 5b)"),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: RfmPoisson2dConfig = config
+    def run(self, cfg: RfmPoisson2dConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         cases = [("sin", m, cfg.grid, s) for m in cfg.ms for s in cfg.seeds]
         records = run_cases(cases, "poisson2d", cfg, run_dir, progress)
         by_m = {f"M{m}": columns([r for r in records if r["m"] == m]) for m in cfg.ms}

@@ -20,4 +20,5 @@ def glorot_mlp(width: int, depth: int, seed: int, activation: str = "tanh") -> M
 def predict(model: nn.Module, x: torch.Tensor) -> np.ndarray:
     """``model(x)`` as a flat float64 array, without gradients."""
     with torch.no_grad():
-        return model(x).reshape(-1).double().numpy()
+        out: np.ndarray = model(x).reshape(-1).double().numpy()
+    return out

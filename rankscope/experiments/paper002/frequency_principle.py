@@ -141,7 +141,7 @@ def frequency_checks(cfg: FrequencyConfig, times: np.ndarray, final_inf_error: f
     return evaluate_claims(FREQUENCY_CLAIMS, measures, cfg)
 
 
-class FrequencyPrincipleExperiment(Experiment):
+class FrequencyPrincipleExperiment(Experiment[FrequencyConfig]):
     name = "frequency-principle"
     summary = (
         "Paper 002 Sec. 2 / Fig. 1: a PINN for -u'' = sin x + sin 5x + sin 15x + sin 55x learns low "
@@ -168,8 +168,7 @@ class FrequencyPrincipleExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: FrequencyConfig = config
+    def run(self, cfg: FrequencyConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         problem = frequency_bvp(lam=cfg.lam)
         xc = problem.collocation(cfg.collocation_points)
         grid = periodic_grid(-math.pi, math.pi, cfg.dft_points)

@@ -154,7 +154,7 @@ def scaling_checks(cfg: NtkScalingConfig, eps: np.ndarray, data: dict[str, dict[
     return evaluate_claims(rows, measures, cfg)
 
 
-class NtkScalingExperiment(Experiment):
+class NtkScalingExperiment(Experiment[NtkScalingConfig]):
     name = "ntk-scaling"
     summary = "Paper 002 Sec. 4.1 / Fig. 2: ||K_uu||_F of the multiscale PINN grows as 1/eps^2"
     paper = "paper 002, Thm 3.2, Thm 3.3, Sec. 4.1, Fig. 2"
@@ -170,8 +170,7 @@ class NtkScalingExperiment(Experiment):
         },
     }
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: NtkScalingConfig = config
+    def run(self, cfg: NtkScalingConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         if not cfg.eps_inverse or any(e <= 0 for e in cfg.eps_inverse):
             raise ValueError(f"eps_inverse must be positive numbers; got {cfg.eps_inverse!r}")
         depths = (1, cfg.deep_depth)

@@ -152,7 +152,7 @@ def spectrum_checks(
     return evaluate_claims(SPECTRUM_CLAIMS, measures, cfg)
 
 
-class NtkSpectrumExperiment(Experiment):
+class NtkSpectrumExperiment(Experiment[NtkSpectrumConfig]):
     name = "ntk-spectrum"
     summary = (
         "Paper 002 Sec. 4.1 / Fig. 3: the NTK spectrum at eps = 1/80 at initialisation and after training"
@@ -165,8 +165,7 @@ class NtkSpectrumExperiment(Experiment):
         "paper": {"train_steps": 10000, "every": 100, "checkpoint_every": 2000},
     }
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: NtkSpectrumConfig = config
+    def run(self, cfg: NtkSpectrumConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         problem = multiscale_bvp(1.0 / cfg.eps_inverse, lam=cfg.lam)
         xc, xb = problem.collocation(cfg.collocation_points), problem.boundary()
         job = TrainJob(

@@ -118,7 +118,7 @@ def two_scale_checks(cfg: TwoScaleConfig, errors: dict[str, float]) -> list[Chec
     return evaluate_claims(TWO_SCALE_CLAIMS, {"max_error_of_mean": errors}, cfg)
 
 
-class TwoScaleExperiment(Experiment):
+class TwoScaleExperiment(Experiment[TwoScaleConfig]):
     name = "two-scale"
     summary = (
         "Paper 002 Sec. 4.2 / Fig. 4: u^eps (eps = 1/32) is learned by regression and by a Poisson PINN "
@@ -163,7 +163,8 @@ class TwoScaleExperiment(Experiment):
         xc = poisson.collocation(cfg.collocation_points)
 
         def mse(model: nn.Module) -> torch.Tensor:
-            return ((model(xr) - yr) ** 2).mean()
+            err: torch.Tensor = model(xr) - yr
+            return (err**2).mean()
 
         losses = {"regression": mse, "poisson": poisson.loss_fn(xc), "darcy": darcy.loss_fn(xc)}
         stages = {
@@ -182,8 +183,7 @@ class TwoScaleExperiment(Experiment):
             for t in range(cfg.trials)
         ]
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: TwoScaleConfig = config
+    def run(self, cfg: TwoScaleConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         if not (isinstance(cfg.trials, int) and cfg.trials > 0):
             raise ValueError(f"trials must be a positive integer; got {cfg.trials!r}")
         models = train_jobs(

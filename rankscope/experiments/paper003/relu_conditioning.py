@@ -60,7 +60,9 @@ def conditioning_measures(cfg: ConditioningConfig, data: dict[str, np.ndarray]) 
     return measures
 
 
-def conditioning_checks(cfg: ConditioningConfig, data: dict[str, np.ndarray]) -> tuple[list[Check], dict]:
+def conditioning_checks(
+    cfg: ConditioningConfig, data: dict[str, np.ndarray]
+) -> tuple[list[Check], dict[str, Any]]:
     """The claim table decided on the measured series ``data`` (as ``run`` records them, or synthetic):
     checks, measures. The sizes the claims quote are those of ``data``."""
     of_data = dataclasses.replace(
@@ -78,7 +80,7 @@ def _cond(mat: np.ndarray) -> float:
     return condition_number(eigenspectrum(mat))
 
 
-class ReluConditioningExperiment(Experiment):
+class ReluConditioningExperiment(Experiment[ConditioningConfig]):
     name = "relu-conditioning"
     summary = "Paper 003: cond(A) ~ n^4, cond(H) ~ n^2 (1D uniform), random/mixed/2D, eigenvector frequencies"
     paper = "paper 003, bullets after 'Some interesting matrix analysis'"
@@ -137,8 +139,7 @@ class ReluConditioningExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: ConditioningConfig = config
+    def run(self, cfg: ConditioningConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         arrays: dict[str, np.ndarray] = {"ns": np.asarray(cfg.ns)}
         series: dict[str, list[float]] = {
             k: [] for k in ("A_uniform", "H_uniform", "A_random", "A_mixed", "H_mixed")

@@ -70,7 +70,7 @@ def offdiag_measures(
 
 def offdiag_checks(
     cfg: OffDiagRankConfig, ranks: dict[str, np.ndarray], ns_2d: np.ndarray
-) -> tuple[list[Check], dict]:
+) -> tuple[list[Check], dict[str, Any]]:
     """The claim table decided on the max ranks ``ranks`` (see :func:`offdiag_measures`): checks, measures."""
     measures = offdiag_measures(cfg, ranks, ns_2d)
     of_data = dataclasses.replace(cfg, ns_2d=tuple(int(n) for n in ns_2d))
@@ -90,7 +90,7 @@ def _exact_1d_rank(key: str, want: int) -> Claim:
     )
 
 
-class ReluOffDiagRankExperiment(Experiment):
+class ReluOffDiagRankExperiment(Experiment[OffDiagRankConfig]):
     name = "relu-offdiag-rank"
     summary = (
         "Paper 003: off-diagonal blocks of A, H exactly low rank in 1D (2/1, mixed 4/2), slowly growing in 2D"
@@ -116,8 +116,7 @@ class ReluOffDiagRankExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: OffDiagRankConfig = config
+    def run(self, cfg: OffDiagRankConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         tight = min(cfg.tols)
         out: dict[str, np.ndarray] = {}
         ranks: dict[str, np.ndarray] = {}

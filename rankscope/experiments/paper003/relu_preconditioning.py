@@ -37,6 +37,7 @@ from rankscope.linalg.structured import (
     jacobi,
     pcg,
 )
+from rankscope.linalg.types import MatrixLike
 from rankscope.matrices.relu import heaviside_matrix, mass_2d, mass_matrix
 from rankscope.nets.shallow_relu import uniform_breakpoints_1d
 from rankscope.sampling import Interval
@@ -109,7 +110,16 @@ def _timed(fn: Any) -> float:
     return time.perf_counter() - t0
 
 
-def _cg_record(case: str, n: int, method: str, a: Any, f: Any, m: Any, c_star: Any, cfg: Any) -> dict:
+def _cg_record(
+    case: str,
+    n: int,
+    method: str,
+    a: np.ndarray,
+    f: np.ndarray,
+    m: MatrixLike | None,
+    c_star: np.ndarray,
+    cfg: PreconditioningConfig,
+) -> dict[str, Any]:
     """Preconditioned CG on ``a x = f`` (preconditioner ``m``) and its metrics record."""
     t0 = time.perf_counter()
     res = pcg(a, f, m, tol=cfg.cg_tol, maxiter=cfg.maxiter)
@@ -126,7 +136,7 @@ def _cg_record(case: str, n: int, method: str, a: Any, f: Any, m: Any, c_star: A
     }
 
 
-class PreconditioningExperiment(Experiment):
+class PreconditioningExperiment(Experiment[PreconditioningConfig]):
     name = "relu-preconditioning"
     summary = "Paper 003: CG iterations vs n with/without preconditioners (1D A, H; 2D A) vs linear direct"
     paper = "paper 003, analysis bullets 2-4"
@@ -169,8 +179,7 @@ class PreconditioningExperiment(Experiment):
         )
     }
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: PreconditioningConfig = config
+    def run(self, cfg: PreconditioningConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         rng = np.random.default_rng(cfg.seed)
         total = 2 * len(cfg.ns_1d) + len(cfg.ns_2d) + len(cfg.ns_time)
         done = 0

@@ -117,7 +117,17 @@ def _solver_claims(case: str) -> tuple[Claim, Claim]:
     )
 
 
-def _dense_and_record(run_dir: RunDir, case: str, n: int, a, f, c_star, x, t_s: float, extra: dict) -> None:
+def _dense_and_record(
+    run_dir: RunDir,
+    case: str,
+    n: int,
+    a: np.ndarray,
+    f: np.ndarray,
+    c_star: np.ndarray,
+    x: np.ndarray,
+    t_s: float,
+    extra: dict[str, Any],
+) -> None:
     """Solve densely (Cholesky) too and append the record comparing it with the structured ``x``."""
     t0 = time.perf_counter()
     xd = scipy.linalg.cho_solve(scipy.linalg.cho_factor(a, lower=True), f)
@@ -140,7 +150,7 @@ def _dense_and_record(run_dir: RunDir, case: str, n: int, a, f, c_star, x, t_s: 
     )
 
 
-class SolverExperiment(Experiment):
+class SolverExperiment(Experiment[SolverConfig]):
     name = "relu-solver"
     summary = "Paper 003: structured solvers (1D O(n), 2D HSS-PCG) vs dense Cholesky: time, memory, errors"
     paper = "paper 003, analysis bullet 4"
@@ -155,8 +165,7 @@ class SolverExperiment(Experiment):
         "quick": frozenset({"2D HSS-PCG faster than dense Cholesky at the largest n"})
     }
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: SolverConfig = config
+    def run(self, cfg: SolverConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         rng = np.random.default_rng(cfg.seed)
         total, done = len(cfg.ns_1d) + len(cfg.ns_2d), 0
         warm_up_1d()

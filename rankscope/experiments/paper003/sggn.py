@@ -66,7 +66,7 @@ COLOURS = {"sggn": "tab:blue", "adam": "tab:red", "lbfgs": "tab:green"}
 NAMES = {"sggn": "SgGN", "adam": "Adam", "lbfgs": "L-BFGS"}
 
 
-class SgGNExperiment(Experiment):
+class SgGNExperiment(Experiment[SgGNConfig]):
     name = "sggn"
     summary = (
         "Paper 003 ref. [1] / SgGN notes: structure-guided Gauss-Newton vs Adam and L-BFGS on a step, a "
@@ -103,8 +103,7 @@ class SgGNExperiment(Experiment):
         )
     }
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: SgGNConfig = config
+    def run(self, cfg: SgGNConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         steps = {"sggn": cfg.sggn_iterations, "adam": cfg.adam_steps, "lbfgs": cfg.lbfgs_iterations}
         slots = max(steps.values()) + 1
         units = [(p, m) for p in cfg.problems for m in METHODS]
@@ -183,13 +182,13 @@ class SgGNExperiment(Experiment):
             run_dir.save_figure(fig, f"sggn_{p}")
 
 
-def sggn_checks(cfg: SgGNConfig, data: Series) -> tuple[list[Check], dict]:
+def sggn_checks(cfg: SgGNConfig, data: Series) -> tuple[list[Check], dict[str, Any]]:
     """The claim table (sggn-notes "What to show") decided on the series ``data``: checks, measures."""
     measures = sggn_measures(cfg, data)
     return evaluate_claims(SgGNExperiment.claims, measures, cfg), measures
 
 
-def _plot_final(ax_fit: Any, ax_bp: Any, problem: str, by_m: dict) -> None:
+def _plot_final(ax_fit: Any, ax_bp: Any, problem: str, by_m: dict[str, Any]) -> None:
     """Final fits and breakpoints (1D) or hyperplanes (2D) over the target."""
     for m, d in by_m.items():
         w, b, c = d["final_weights"], d["final_biases"], d["final_coefficients"]

@@ -58,7 +58,8 @@ class _Flatten(nn.Module):
         return self.mlp.features(x.flatten(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.mlp(x.flatten(1))
+        out: torch.Tensor = self.mlp(x.flatten(1))
+        return out
 
 
 def build_digits_net(kind: str, width: int, depth: int, seed: int) -> nn.Module:

@@ -41,7 +41,7 @@ class ClsDimConfig(ExperimentConfig):
     checkpoint_every: int = 50
 
 
-class ClsDimExperiment(Experiment):
+class ClsDimExperiment(Experiment[ClsDimConfig]):
     name = "cls-dim"
     summary = "Paper 004 Table 2 / Fig. 2: classification dimension of final features is far below ambient"
     paper = "paper 004, Sec. 3.3 eq. (6), Table 2, Fig. 2"
@@ -71,8 +71,7 @@ class ClsDimExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: ClsDimConfig = config
+    def run(self, cfg: ClsDimConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         kinds = [(k, k) for k in cfg.nets]
         data, trained = train_digits_nets(cfg, kinds, cfg.width, cfg.depth, run_dir, progress)
         results, arrays = {}, {}

@@ -50,7 +50,7 @@ class DeficitConfig(ExperimentConfig):
     checkpoint_every: int = 50
 
 
-class DeficitExperiment(Experiment):
+class DeficitExperiment(Experiment[DeficitConfig]):
     name = "independence-deficit"
     summary = (
         "Paper 004 Fig. 4: a class's logit is a sparse linear combination of a few other classes' logits"
@@ -113,8 +113,7 @@ class DeficitExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: DeficitConfig = config
+    def run(self, cfg: DeficitConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         kinds = [(cfg.net, cfg.net)]
         data, trained = train_digits_nets(cfg, kinds, cfg.width, cfg.depth, run_dir, progress)
         with torch.no_grad():

@@ -51,7 +51,8 @@ class _OnFlat(nn.Module):
         self.inner = inner
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.inner(x.flatten(1)).reshape(x.shape)
+        out: torch.Tensor = self.inner(x.flatten(1))
+        return out.reshape(x.shape)
 
 
 def _gaussian_linear(d: int, gen: torch.Generator) -> nn.Module:
@@ -81,7 +82,8 @@ def build_component(name: str, channels: int, groups: int, gen: torch.Generator)
     }
     if name not in table:
         raise ValueError(f"components: unknown component {name!r}; expected some of {list(COMPONENTS)}")
-    return table[name]()
+    module: nn.Module = table[name]()
+    return module
 
 
 def invariant_directions(name: str, channels: int, groups: int) -> int | None:
@@ -103,7 +105,7 @@ class ComponentsConfig(ExperimentConfig):
     chunk_size: int = 256
 
 
-class ComponentsExperiment(Experiment):
+class ComponentsExperiment(Experiment[ComponentsConfig]):
     name = "rank-components"
     summary = "Paper 004 Fig. 3 / Thm 3: rank and PCA dimension lost by network components"
     paper = "paper 004, Sec. 4.3 (Structural Impetus), Fig. 3, Thm 3"
@@ -155,8 +157,7 @@ class ComponentsExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: ComponentsConfig = config
+    def run(self, cfg: ComponentsConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         run_dir.truncate_metrics_after(-1)
         gen = torch.Generator().manual_seed(cfg.seed)
         c, d = cfg.channels, cfg.channels * 64
@@ -269,7 +270,7 @@ def _linear_lose_much_text(m: Any, cfg: ComponentsConfig) -> str:
 
 
 def _invariant_tolerance(m: Any) -> int:
-    return max(1, round(0.002 * m["d"]))
+    return max(1, round(0.002 * int(m["d"])))
 
 
 def _norms_lose_little(m: Any, cfg: ComponentsConfig) -> bool:

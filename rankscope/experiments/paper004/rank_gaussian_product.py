@@ -55,7 +55,7 @@ class GaussianProductConfig(ExperimentConfig):
     cor1_tol: float = 0.03  # Cor. 1: relative error of log sigma_1 / L at the deepest layer
 
 
-class GaussianProductExperiment(Experiment):
+class GaussianProductExperiment(Experiment[GaussianProductConfig]):
     name = "rank-gaussian-product"
     summary = "Paper 004 Thm 5 / Cor. 1 / Fig. 1(d-f): rank of products of Gaussian matrices falls with depth"
     paper = "paper 004, Thm 5, Cor. 1, Fig. 1(d-f)"
@@ -105,8 +105,7 @@ class GaussianProductExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: GaussianProductConfig = config
+    def run(self, cfg: GaussianProductConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         run_dir.truncate_metrics_after(-1)  # no training: a resumed run starts afresh
         n, depth = cfg.n, cfg.depth
         shape = (cfg.trials, depth, n)
@@ -260,7 +259,8 @@ def _direct_text(m: Any, cfg: GaussianProductConfig) -> str:
 
 def _cor1_error(m: Any) -> np.ndarray:
     """Relative error of log sigma_1 / L from Cor. 1's limit, by depth."""
-    return np.abs(np.asarray(m["log_sigma1_over_L"]) / m["cor1_limit"] - 1.0)
+    ratio = np.asarray(m["log_sigma1_over_L"], dtype=np.float64) / float(m["cor1_limit"])
+    return np.abs(ratio - 1.0)
 
 
 def _cor1_text(m: Any, cfg: GaussianProductConfig) -> str:

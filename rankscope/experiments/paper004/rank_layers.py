@@ -77,7 +77,7 @@ class LayersConfig(ExperimentConfig):
     checkpoint_every: int = 50
 
 
-class LayersExperiment(Experiment):
+class LayersExperiment(Experiment[LayersConfig]):
     name = "rank-layers"
     summary = "Paper 004 Fig. 1(a-c) / Thm 2: partial Jacobian rank of every sub-network never increases"
     paper = "paper 004, Sec. 4.3, Fig. 1(a-c), eq. (5), Thm 2, Lemma 2"
@@ -124,8 +124,7 @@ class LayersExperiment(Experiment):
         ),
     )
 
-    def run(self, config: Any, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        cfg: LayersConfig = config
+    def run(self, cfg: LayersConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         gen = torch.Generator().manual_seed(cfg.seed)
         s, c = cfg.image_size, 3
         random_nets = {
