@@ -32,6 +32,7 @@ LAYERS: dict[str, float] = {
     "analysis": 7,
     "train": 8,
     "report": 9,
+    "analyze": 9.8,
     # the compatibility facade of the old ``rankscope.relu``: it re-exports from any library layer and
     # only experiments, benchmarks, tests and users may import it
     "relu": 9.5,

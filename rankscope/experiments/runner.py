@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from rankscope.devices import resolve_device
 from rankscope.experiments.base import (
+    REGISTRY,
     Experiment,
     ExperimentConfig,
     Progress,
@@ -30,6 +31,8 @@ from rankscope.experiments.base import (
 )
 from rankscope.experiments.claims import Result, evaluate_claims
 from rankscope.nets.modes import preserved_rng
+from rankscope.report import build_report
+from rankscope.report.history import history_figures
 from rankscope.store import RunDir, StoreError, plain
 
 __all__ = ["default_device", "dry_run", "rebuild_report", "run_experiment", "thread_limits"]
@@ -141,7 +144,6 @@ def run_experiment(
     checkpoint. Nothing is written unless every check passes (see the module docstring).
     """
     from rankscope.provenance import collect_provenance
-    from rankscope.report import build_report
 
     exp, cfg, path, config, _ = _prepare(name, preset, out, overrides, resume=resume, overwrite=overwrite)
     run = RunDir.create(
@@ -177,13 +179,14 @@ def _conclude(exp: Experiment[Any], cfg: ExperimentConfig, run: RunDir, result: 
 
 
 def rebuild_report(run_dir: str | Path) -> Path:
-    """Redraw the figures and rebuild ``report.html`` of a run directory, finished or not.
+    """Redraw the figures and rebuild ``report.html`` of any run directory rankscope wrote.
 
-    For a run that did not finish (killed), figures that cannot be drawn from the partial data are
-    skipped with a note in the report, which carries an "incomplete" banner.
+    An experiment's run gets its figures redrawn by the experiment (for a run that did not finish,
+    figures that cannot be drawn from the partial data are skipped with a note, under an
+    "incomplete" banner). Any other run directory (``rankscope analyze``, a ``Monitor`` with
+    ``sink=RunDir(...)``) keeps the figures it has, gets the Monitor history drawn from its
+    ``metrics.jsonl`` when it holds one, and its report rebuilt.
     """
-    from rankscope.report import build_report
-
     run = RunDir(run_dir)
     if not run.path.is_dir():
         raise StoreError(f"run directory {run.path} does not exist")
@@ -193,6 +196,9 @@ def rebuild_report(run_dir: str | Path) -> Path:
         raise StoreError(
             f"{run.path / 'config.toml'} has no [run] experiment; it was not written by rankscope"
         )
+    if run_table["experiment"] not in REGISTRY:
+        history_figures(run)
+        return build_report(run.path)
     exp = get_experiment(run_table["experiment"])
     cfg = config_from_dict(exp.Config, full.get("config", {}), source=str(run.path / "config.toml"))
     notes: list[str] = []

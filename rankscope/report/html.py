@@ -149,6 +149,28 @@ def _checks_section(checks: list[dict[str, Any]]) -> str:
     )
 
 
+def _command_html(summary: dict[str, Any]) -> str:
+    command = summary.get("command")
+    return f"<h2>Reproduce</h2><pre>{html.escape(str(command))}</pre>" if command else ""
+
+
+def _results_html(summary: dict[str, Any], results: list[tuple[str, Any]]) -> str:
+    """One table per diagnostic when the measures are grouped (``analyze``), else one table."""
+    measures = summary.get("measures")
+    if isinstance(measures, dict) and measures and all(isinstance(v, dict) for v in measures.values()):
+        skipped = summary.get("not_applicable") or {}
+        parts = [
+            f"<h3>{html.escape(str(k))}</h3>{_key_value_table(_flatten(v), ('measure', 'value'))}"
+            for k, v in measures.items()
+        ]
+        parts += [
+            f"<h3>{html.escape(str(k))}</h3><p>not applicable: {html.escape(str(why))}</p>"
+            for k, why in skipped.items()
+        ]
+        return "".join(parts)
+    return _key_value_table(results, ("result", "value")) if results else "<p>No other results.</p>"
+
+
 def _provenance_section(provenance: object) -> str:
     if not isinstance(provenance, dict):
         return "<p>No provenance was recorded.</p>"
@@ -271,7 +293,7 @@ def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
         checks_html = _checks_section(summary["checks"])
     else:
         checks_html = "<p>The run did not finish, so no claim was checked yet.</p>"
-    results_html = _key_value_table(results, ("result", "value")) if results else "<p>No other results.</p>"
+    results_html = _results_html(summary, results)
     config_html = (
         _key_value_table(config_rows, ("key", "value"))
         if config_rows
@@ -286,8 +308,8 @@ def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
     body = f"""<h1>{html.escape(experiment)} <span class="preset">preset {html.escape(preset)}</span></h1>
 <p class="meta">{" · ".join(meta)}</p>
 {banner}
-<h2>Paper claim vs measured</h2>
-{checks_html}
+{"<h2>Paper claim vs measured</h2>" + checks_html if summary.get("checks") or not complete else ""}
+{_command_html(summary)}
 <h2>Results</h2>
 {results_html}
 <h2>Figures</h2>

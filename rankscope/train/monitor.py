@@ -19,7 +19,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from torch import nn
@@ -34,6 +34,14 @@ from rankscope.sampling.quadrature import Quadrature
 __all__ = ["NONFINITE_POLICIES", "History", "Monitor", "NonFiniteFeaturesWarning", "RankCappedWarning"]
 
 Measure = Callable[[Spectrum], float]
+
+
+@runtime_checkable
+class MetricsSink(Protocol):
+    """Where records can be appended: a :class:`~rankscope.store.RunDir`, or anything alike."""
+
+    def append_metrics(self, record: dict[str, Any]) -> None: ...
+
 
 #: What ``Monitor`` does with a layer whose neuron functions have NaN or Inf values.
 NONFINITE_POLICIES = ("warn", "raise")
@@ -102,7 +110,9 @@ class Monitor:
         eps: threshold of the eps-rank (paper 000 Sec. 4: 1e-6).
         measures: extra measures ``{name: f(Spectrum) -> number}`` beside ``eps_rank``.
         keep_spectra: keep each recorded spectrum in the history and the record.
-        sink: called with each record (a JSON-able dict), e.g. ``RunDir.append_metrics``.
+        sink: called with each record (a JSON-able dict), e.g. a TensorBoard sink; or a
+            :class:`~rankscope.store.RunDir` (anything with ``append_metrics``), whose
+            ``metrics.jsonl`` then holds the history and ``rankscope report`` draws it.
         mode: ``"eval"`` (default), ``"train"`` or ``"as_is"``: the train/eval mode the layers are
             measured in (``rankscope.nets.modes``). Eval mode measures the network the training
             produces (dropout off, BatchNorm running statistics); ``"train"`` measures randomly
@@ -135,7 +145,7 @@ class Monitor:
         eps: float = 1e-6,
         measures: Mapping[str, Measure] | None = None,
         keep_spectra: bool = True,
-        sink: Callable[[dict[str, Any]], None] | None = None,
+        sink: Callable[[dict[str, Any]], None] | MetricsSink | None = None,
         mode: MeasureMode | str = MeasureMode.EVAL,
         on_nonfinite: str = "warn",
     ) -> None:
@@ -149,7 +159,9 @@ class Monitor:
         self.eps = check_nonnegative("eps", eps)
         self.extra_measures = dict(measures or {})
         self.keep_spectra = keep_spectra
-        self.sink = sink
+        self.sink: Callable[[dict[str, Any]], None] | None = (
+            sink.append_metrics if isinstance(sink, MetricsSink) else sink
+        )
         self.mode = check_mode(mode)
         self.on_nonfinite = check_choice("on_nonfinite", on_nonfinite, NONFINITE_POLICIES)
         self.history = History()
