@@ -40,6 +40,7 @@ LAYERS: dict[str, float] = {
     "sweep": 11,
     # the top
     "cli": 12,
+    "__main__": 12,
     "bench": 12,
     "integrations": 12,
 }
