@@ -9,14 +9,18 @@ written after the checkpoint and writes them again, bit for bit.
 
 :class:`TrainJob` and :func:`train_jobs` are the shorthand for networks trained on a plain loss with
 loss-only (or custom) records every ``every`` steps (paper 002's ``two-scale``, ``frequency-principle``,
-``ntk-scaling`` and ``ntk-spectrum``).
+``ntk-scaling`` and ``ntk-spectrum``); :func:`trainer_job` turns one into a :class:`Job`, so that such
+networks can share one run with jobs of another kind.
+
+A job's ``build`` may return any :class:`Resumable` — an object with the ``Trainer``'s resume surface —
+so a method that is not a gradient optimiser (paper 003's SgGN) takes part in the same protocol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -24,21 +28,49 @@ from torch import nn
 from rankscope.experiments.base import Progress, no_progress
 from rankscope.train import Stage, Trainer
 
-__all__ = ["Job", "RecordSink", "TrainJob", "train_in_turn", "train_jobs"]
+__all__ = ["Job", "RecordSink", "Resumable", "TrainJob", "train_in_turn", "train_jobs", "trainer_job"]
 
 RecordSink = Callable[[dict[str, Any]], None]
 
 
+class Resumable(Protocol):
+    """What :func:`train_in_turn` needs of a job's trainer (``rankscope.train.Trainer`` has it).
+
+    ``run`` trains from ``step`` to ``total_steps``, calling ``on_progress(done)`` and, at the top of
+    every ``checkpoint_every``-th step, ``checkpoint(self)``; ``state_dict``/``load_state_dict`` resume it.
+    """
+
+    model: nn.Module
+    step: int
+
+    @property
+    def total_steps(self) -> int: ...
+
+    def run(
+        self,
+        until: int | None = None,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+        checkpoint: Callable[[Any], None] | None = None,
+        checkpoint_every: int = 0,
+    ) -> Any: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Job:
-    """One network to train: ``build(sink)`` returns its ``Trainer`` (seed the model inside ``build``).
+    """One network to train: ``build(sink)`` returns its ``Trainer`` (seed the model inside ``build``),
+    or any other :class:`Resumable`.
 
     ``sink(record)`` writes a metrics record whose ``"step"`` is the trainer's own step; the record is
     stored with ``"iter"`` = that step, the global ``"step"``, and the job's label.
     """
 
     label: str
-    build: Callable[[RecordSink], Trainer]
+    build: Callable[[RecordSink], Resumable]
 
 
 def _start_index(state: dict[str, Any]) -> int:
@@ -122,7 +154,7 @@ def train_in_turn(
         if trainer_state is not None and i == start:
             trainer.load_state_dict(trainer_state)
 
-        def save(tr: Trainer, _i: int = i, _offset: int = offset) -> None:
+        def save(tr: Resumable, _i: int = i, _offset: int = offset) -> None:
             state = {"index": _i, "trainer": tr.state_dict(), "finished": finished}
             run_dir.save_checkpoint(state, _offset + tr.step)
 
@@ -140,17 +172,44 @@ def train_in_turn(
 @dataclass(frozen=True)
 class TrainJob:
     """One network to train: ``build()`` makes it (seeded), ``loss_fn(model)`` is its loss, ``record(model)``
-    adds fields to each metrics record (``None``: loss only)."""
+    adds fields to each metrics record (``None``: loss only); ``record_step(model, step)`` does the same
+    for records that depend on the trainer's step (measures taken only at some steps)."""
 
     label: str
     build: Callable[[], nn.Module]
     loss_fn: Callable[[nn.Module], torch.Tensor]
     stages: tuple[Stage, ...]
     record: Callable[[nn.Module], dict[str, Any]] | None = None
+    record_step: Callable[[nn.Module, int], dict[str, Any]] | None = None
 
     @property
     def total(self) -> int:
         return sum(s.steps for s in self.stages)
+
+
+def trainer_job(job: TrainJob, every: int) -> Job:
+    """``job`` as a :class:`Job` for :func:`train_in_turn`: a ``Trainer`` on its stages that records
+    ``{"step", "loss", ...}`` every ``every`` steps and at the last step."""
+    if not (isinstance(every, int) and every > 0):
+        raise ValueError(f"every must be a positive integer; got {every!r}")
+
+    def build(sink: RecordSink) -> Trainer:
+        net = job.build()
+
+        class _Record:
+            def on_step(self, step: int, loss: float) -> None:
+                if step % every and step != job.total:
+                    return
+                rec: dict[str, Any] = {"step": step, "loss": loss}
+                if job.record is not None:
+                    rec.update(job.record(net))
+                if job.record_step is not None:
+                    rec.update(job.record_step(net, step))
+                sink(rec)
+
+        return Trainer(net, job.loss_fn, job.stages, [_Record()])
+
+    return Job(job.label, build)
 
 
 def train_jobs(
@@ -170,26 +229,8 @@ def train_jobs(
     """
     if not (isinstance(every, int) and every > 0):
         raise ValueError(f"every must be a positive integer; got {every!r}")
-
-    def as_job(job: TrainJob) -> Job:
-        def build(sink: RecordSink) -> Trainer:
-            net = job.build()
-
-            class _Record:
-                def on_step(self, step: int, loss: float) -> None:
-                    if step % every and step != job.total:
-                        return
-                    rec: dict[str, Any] = {"step": step, "loss": loss}
-                    if job.record is not None:
-                        rec.update(job.record(net))
-                    sink(rec)
-
-            return Trainer(net, job.loss_fn, job.stages, [_Record()])
-
-        return Job(job.label, build)
-
     return train_in_turn(
-        [as_job(j) for j in jobs],
+        [trainer_job(j, every) for j in jobs],
         run_dir,
         [j.total for j in jobs],
         progress,

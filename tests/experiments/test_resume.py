@@ -80,3 +80,22 @@ def test_bad_input_is_named(tmp_path: Path) -> None:
         train_in_turn(_jobs({"a": 2}), run, [2, 3])
     with pytest.raises(ValueError, match="trains 2 steps; total_steps says 3"):
         train_in_turn(_jobs({"a": 2}), run, 3)
+
+
+def test_train_jobs_record_step_sees_the_trainer_step(tmp_path: Path) -> None:
+    from rankscope.experiments._resume import TrainJob, train_jobs
+
+    def build() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Linear(1, 1).double()
+
+    job = TrainJob(
+        "a",
+        build,
+        lambda m: ((m(X) - Y) ** 2).mean(),
+        (Stage("sgd", 5, 0.05),),
+        record_step=lambda m, step: {"seen": step, "w": float(m.weight.detach())},
+    )
+    run = _run(tmp_path / "r")
+    train_jobs([job], run, every=2, checkpoint_every=2)
+    assert [(r["iter"], r["seen"]) for r in run.read_metrics()] == [(0, 0), (2, 2), (4, 4), (5, 5)]

@@ -131,7 +131,10 @@ def run_cases(
     label: str = "cases",
 ) -> list[dict[str, Any]]:
     """Run the cases ``(activation, m, n, seed)`` not yet in ``metrics.jsonl`` (a killed run resumes
-    where it stopped); their records, in order."""
+    where it stopped); their records, in order. Case seed ``s`` draws its features with seed
+    ``1000 * cfg.seed + s``, so ``--set seed=N`` gives independent draws."""
+    base = 1000 * int(getattr(cfg, "seed", 0))
+    cases = [(a, m, n, base + s) for a, m, n, s in cases]
     done = {case_key(r): r for r in run_dir.read_metrics()}
     for i, case in enumerate(cases):
         key = _name(*case)

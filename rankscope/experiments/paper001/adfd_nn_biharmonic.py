@@ -2,8 +2,9 @@
 problem, and the eigenvalues of their training kernels G (paper 001 Fig. 6(c, d), B.4.1, appendix B.4;
 shared parts in ``_nn.py``).
 
-Presets use lr = 3e-4 (1e-3 diverges). What the quick preset measures (2 seeds): after 6k steps every
-claim holds.
+Presets use lr = 3e-4 (1e-3 diverges). Expected wall time on 2 cores: quick ~30 s (6k steps, 2
+seeds), paper ~5-8 min (50k steps, 5 seeds). What the quick preset measures (seed 0): after 6k steps
+every claim holds (H_AD = 0.218 > H_FD = 0.054 of J's singular values at 1e-2; paper 0.1872, 0.0332).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rankscope.experiments.paper001._nn import NnConfig, NnExperiment, nn_claims
+from rankscope.experiments.paper001._nn import NnConfig, NnExperiment
+from rankscope.experiments.paper001._nn_claims import nn_claims
 
 __all__ = ["NnBiharmonicConfig", "NnBiharmonicExperiment"]
 

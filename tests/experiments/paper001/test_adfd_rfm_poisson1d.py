@@ -9,7 +9,7 @@ def test_tiny_run_writes_the_run_directory(tmp_path, tiny_rfm_run):
 
 
 def _rec(**kw):
-    return {"activation": "sin", **kw}
+    return {"activation": "sin", "e_ad": 10, "e_fd": kw["m"] // 5, **kw}
 
 
 def test_sweep_checks_read_the_trend_with_m():
