@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import sys
 import warnings
 from collections.abc import Iterator
@@ -30,7 +31,9 @@ from rich.progress import (
 from rich.table import Table
 
 from rankscope._checks import one_line
+from rankscope.analyze.cli import register as _register_analyze
 from rankscope.sweep.cli import register as _register_sweep
+from rankscope.sweep.reproduce_cli import register as _register_reproduce
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +43,24 @@ app = typer.Typer(
 console = Console()
 
 _register_sweep(app)
+_register_reproduce(app)
+_register_analyze(app)
 err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rankscope {importlib.metadata.version('rankscope')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """rankscope: look inside neural-network training through matrices."""
 
 
 #: What a user's mistake raises; each becomes one line on stderr and exit status 2.
@@ -73,6 +93,39 @@ def list_experiments() -> None:
     for name, exp in sorted(REGISTRY.items()):
         table.add_row(name, exp.summary, ", ".join(exp.presets))
     console.print(table)
+
+
+@app.command("show")
+def show(name: Annotated[str, typer.Argument(help="experiment name (see `rankscope list`)")]) -> None:
+    """Show an experiment: what it reproduces, the paper section, its claims and every config key
+    with its type, default and the value of each preset."""
+    from rankscope.experiments import get_experiment
+    from rankscope.experiments.describe import config_rows
+
+    try:
+        exp = get_experiment(name)
+    except USER_ERRORS as exc:
+        _fail(exc)
+    console.print(f"[bold]{exp.name}[/]: {exp.summary}")
+    console.print(f"paper: {exp.paper}")
+    doc = (type(exp).__module__ and sys.modules[type(exp).__module__].__doc__) or ""
+    wall = [line.strip() for line in doc.splitlines() if "wall time" in line.lower()]
+    if wall:
+        console.print("expected wall time: " + " ".join(wall))
+    table = Table("key", "type", "default", *exp.presets, "choices", title="config")
+    for row in config_rows(exp):
+        table.add_row(
+            row.key,
+            row.type,
+            row.default,
+            *[v if v is not None else "·" for v in row.presets.values()],
+            ", ".join(row.choices) if row.choices else "",
+        )
+    console.print(table)
+    claims = Table("claim", "the paper states", title="claims")
+    for c in exp.claims:
+        claims.add_row(c.name, c.paper)
+    console.print(claims)
 
 
 @app.command("run")
@@ -147,19 +200,25 @@ def _print_checks(run_dir: Path) -> None:
 
 
 @app.command("report")
-def report(run_dir: Annotated[Path, typer.Argument(help="a run directory or a sweep root")]) -> None:
-    """Rebuild the figures and report.html of a run directory (finished or not), or of a whole sweep."""
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a run directory, a sweep root or a reproduction root")],
+) -> None:
+    """Rebuild the figures and report.html of a run directory (finished or not), of a whole sweep, or
+    the ledger and dashboard of a reproduction (`rankscope reproduce`)."""
     from rankscope.experiments import rebuild_report
     from rankscope.store import RunDir
-    from rankscope.sweep import build_sweep_report, is_sweep_dir
+    from rankscope.sweep import build_dashboard, build_sweep_report, is_reproduce_dir, is_sweep_dir
 
     try:
         if not run_dir.exists():
             raise FileNotFoundError(f"{run_dir} does not exist; expected a run directory or a sweep root")
-        path = build_sweep_report(run_dir) if is_sweep_dir(run_dir) else rebuild_report(run_dir)
+        if is_reproduce_dir(run_dir):  # a reproduction root: the ledger rebuilt from its runs, the dashboard
+            path = build_dashboard(run_dir, refresh_ledger=True)
+        else:
+            path = build_sweep_report(run_dir) if is_sweep_dir(run_dir) else rebuild_report(run_dir)
     except USER_ERRORS as exc:
         _fail(exc)
-    if not is_sweep_dir(run_dir) and not RunDir(run_dir).is_complete():
+    if not is_sweep_dir(run_dir) and not is_reproduce_dir(run_dir) and not RunDir(run_dir).is_complete():
         console.print(
             "[yellow]the run is incomplete[/]: the report shows what it recorded; finish it with --resume"
         )

@@ -106,3 +106,82 @@ def _fake_sweep(root):
 def fake_sweep(tmp_path):
     """A fake sweep root ``tmp_path/sw`` with finished runs (see :data:`LOSSES`) and one failed point."""
     return _fake_sweep(tmp_path / "sw")
+
+
+STAIRCASE_CLAIMS = (
+    "eps-rank starts far below full",
+    "eps-rank rises in steps",
+    "loss falls fastest where the eps-rank grows",
+)
+
+
+def _fake_reproduction(root):
+    """A reproduction root as ``reproduce`` writes it, by hand: ``staircase`` over 3 seeds (seed 2
+    failed; claim 0 holds in seeds 0-1, claim 1 in seed 0, claim 2 in none) and ``staircase-layers``,
+    whose sweep never started."""
+    from rankscope.sweep.ledger_store import write_marker
+
+    root.mkdir(parents=True)
+    write_marker(
+        root,
+        names=["staircase", "staircase-layers"],
+        preset="quick",
+        seeds=3,
+        overrides={},
+        command="rankscope reproduce staircase staircase-layers --seeds 3 --out X",
+    )
+    points = []
+    for seed in range(3):
+        name = f"seed={seed}"
+        point = {
+            "index": seed,
+            "name": name,
+            "dir": name,
+            "settings": {"seed": seed},
+            "status": "done",
+            "attempts": 1,
+            "error": None,
+            "seconds": 2.0 + seed,
+            "host": "h",
+        }
+        run = RunDir.create(
+            root / "staircase" / name, experiment="staircase", preset="quick", config={"seed": seed}
+        )
+        if seed == 2:
+            point.update(status="failed", error="RuntimeError: training diverged")
+            points.append(point)
+            continue
+        holds = (True, seed == 0, False)
+        run.write_summary(
+            {
+                "checks": [
+                    {"name": c, "paper": f"paper says {c}", "ours": f"seed {seed} measured", "holds": h}
+                    for c, h in zip(STAIRCASE_CLAIMS, holds, strict=True)
+                ],
+                "measures": {"L1_n6": {"width": 6, "initial_eps_rank": 2 + seed, "plateau_levels": [1, 2]}},
+                "provenance": {
+                    "cpu": "Fake CPU <9000>",
+                    "versions": {"torch": "9.9"},
+                    "git": {"commit": "abc"},
+                },
+            }
+        )
+        points.append(point)
+    doc = {
+        "format": "rankscope-sweep/1",
+        "experiment": "staircase",
+        "preset": "quick",
+        "overrides": {},
+        "grid": {"seed": [0, 1, 2]},
+        "seed_key": "seed",
+        "holds_fraction": 0.8,
+        "points": points,
+    }
+    (root / "staircase" / "sweep.json").write_text(json.dumps(doc))
+    return root
+
+
+@pytest.fixture
+def fake_reproduction(tmp_path):
+    """A hand-made reproduction root ``tmp_path/repro`` (see :func:`_fake_reproduction`)."""
+    return _fake_reproduction(tmp_path / "repro")

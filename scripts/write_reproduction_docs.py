@@ -1,0 +1,65 @@
+"""Write the reproduction docs from a ledger: docs/reproduction.md, docs/reproduction.json, README block.
+
+    python scripts/write_reproduction_docs.py LEDGER_ROOT [--docs DIR] [--readme FILE]
+
+``LEDGER_ROOT`` is a ``rankscope reproduce --out`` root holding ``ledger.json``. Writes
+``DIR/reproduction.md`` (the ledger per paper, :func:`rankscope.sweep.ledger_docs.ledger_markdown`),
+``DIR/reproduction.json`` (the compact ledger CI reads) and replaces the block of ``FILE`` between
+``<!-- experiments:begin -->`` and ``<!-- experiments:end -->`` by the table of experiments
+(defaults: ``docs/`` and ``README.md`` beside this script). A README without the markers is left
+as it is and the script exits 1 naming them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rankscope.store import atomic_write_text
+from rankscope.sweep.ledger_docs import (
+    EXPERIMENTS_BEGIN,
+    EXPERIMENTS_END,
+    compact_ledger,
+    experiment_table,
+    ledger_markdown,
+    replace_between_markers,
+)
+from rankscope.sweep.ledger_store import read_ledger
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_docs(root: Path, docs: Path, readme: Path) -> list[Path]:
+    """Write the three documents; return their paths. Raises ``ValueError`` if a marker is missing."""
+    ledger = read_ledger(root)
+    block = replace_between_markers(
+        readme.read_text(encoding="utf-8"), EXPERIMENTS_BEGIN, EXPERIMENTS_END, experiment_table(ledger)
+    )
+    docs.mkdir(parents=True, exist_ok=True)
+    md, js = docs / "reproduction.md", docs / "reproduction.json"
+    atomic_write_text(md, ledger_markdown(ledger))
+    atomic_write_text(js, json.dumps(compact_ledger(ledger), indent=1, ensure_ascii=False) + "\n")
+    atomic_write_text(readme, block)
+    return [md, js, readme]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="a `rankscope reproduce --out` root holding ledger.json")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs", help="where reproduction.md/json go")
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md", help="the README to update")
+    args = parser.parse_args(argv)
+    try:
+        written = write_docs(args.root, args.docs, args.readme)
+    except (ValueError, OSError) as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
