@@ -20,6 +20,7 @@ from rankscope.linalg import (
 )
 from rankscope.matrices import gram_matrices, gram_matrix
 from rankscope.nets import MLP, ResidualMLP
+from rankscope.store import RunDir
 from rankscope.train import History, Monitor, Stage, Trainer
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "History",
     "Monitor",
     "ResidualMLP",
+    "RunDir",
     "Spectrum",
     "Stage",
     "Trainer",

@@ -62,6 +62,14 @@ class SgGNOptions:
     normalise: after each step rescale ``(w_i, b_i) <- (w_i, b_i) / |w_i|`` — the same hyperplane and
     ``relu_i`` up to a positive factor, absorbed by the next linear step, so ``J`` is unchanged; it stops
     ``|w_i|`` drifting (a neuron with small ``c_i`` takes large steps ``z_i / c_i``).
+
+    A third, off by default (0): separation: the line search also halves ``alpha`` until no two
+    hyperplanes come closer than ``separation`` in the distance ``min_s |(w_i, b_i) - s (w_j, b_j)|``
+    (``s = +-1``, normalised ``|w| = 1``; in 1D it is the distance of the breakpoints, whichever way the
+    neurons face), or, if two already are, until the closest pair gets no closer. Without it,
+    unneeded neurons drift together: a same-facing pair gives two equal columns of ``A``, and three or
+    more opposite-facing pairs (each pair spans ``relu(x - t)`` and the affine ``x - t``) give
+    dependent ones, so ``A`` and ``Hhat`` become singular — the notes' "hyperplanes distinct" fails.
     """
 
     iterations: int = 100
@@ -71,6 +79,7 @@ class SgGNOptions:
     diagnostics: bool = True
     keep_inside: bool = True
     normalise: bool = True
+    separation: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.iterations, bool) or not isinstance(self.iterations, int) or self.iterations < 0:
@@ -79,6 +88,8 @@ class SgGNOptions:
         check_choice("mass_solver", self.mass_solver, ("dense", "structured"))
         if not 0 < self.armijo < 1:
             raise ValueError(f"armijo must lie in (0, 1); got {self.armijo!r}")
+        if not (isinstance(self.separation, (int, float)) and self.separation >= 0):
+            raise ValueError(f"separation must be a number >= 0 (0: off); got {self.separation!r}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,24 @@ def _target_values(target: Target, x: np.ndarray) -> np.ndarray:
     return uq
 
 
+def hyperplane_gap(weights: np.ndarray, biases: np.ndarray) -> float:
+    """Smallest ``min_s |(w_i, b_i) - s (w_j, b_j)|`` over pairs ``i < j`` of normalised neurons
+    (``s = +-1``: a pair facing opposite ways shares its hyperplane too); ``inf`` for one neuron.
+
+    Example:
+        >>> round(hyperplane_gap(np.array([[1.0], [-1.0], [1.0]]), np.array([-0.2, 0.25, -0.7])), 12)
+        0.05
+    """
+    w, b = _normalised(weights, biases)
+    theta = np.concatenate([w, b[:, None]], axis=1)
+    if theta.shape[0] < 2:
+        return float("inf")
+    same = np.linalg.norm(theta[:, None, :] - theta[None, :, :], axis=2)
+    opposite = np.linalg.norm(theta[:, None, :] + theta[None, :, :], axis=2)
+    gap = np.minimum(same, opposite)
+    return float(gap[np.triu_indices(theta.shape[0], 1)].min())
+
+
 def _finite_loss(loss: float, where: str) -> float:
     if not np.isfinite(loss):
         raise FloatingPointError(
@@ -226,11 +255,13 @@ def sggn_iterations(
         delta, slope, gn = gauss_newton_direction(x, wq, w, b, c, r, diagnostics=False)
         alpha, accepted = 1.0, False
         cutting = _cuts(corners, w, b) if corners is not None else None
+        gap = min(opts.separation, hyperplane_gap(w, b)) if opts.separation > 0 else 0.0
         for _ in range(opts.max_backtracks):
             w_new, b_new = w + alpha * delta[:, :-1], b + alpha * delta[:, -1]
             turned = np.any(np.sum(w * w_new, axis=1) <= 0) if opts.keep_inside else False
             inside = cutting is None or corners is None or bool(np.all(_cuts(corners, w_new, b_new)[cutting]))
-            if not turned and inside:
+            apart = gap <= 0 or hyperplane_gap(w_new, b_new) >= gap
+            if not turned and inside and apart:
                 trial = quadrature_loss(w_new, b_new, c, target, rule)
                 if np.isfinite(trial) and trial <= loss + opts.armijo * alpha * slope:
                     accepted = True

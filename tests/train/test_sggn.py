@@ -83,3 +83,21 @@ def test_bad_input_errors_name_the_argument():
     with pytest.raises(TypeError, match="domain must be an Interval"):
         SplitGaussRule1D((0.0, 1.0))
     assert isinstance(ShallowReLU(w, b), ShallowReLU)
+
+
+def test_separation_keeps_hyperplanes_apart_and_A_positive_definite():
+    # 24 alternating neurons on the step: without the safeguard unneeded neurons pair up (same or
+    # opposite facing) and A / Hhat become singular; with it no pair gets closer than 1e-6
+    from rankscope.train.sggn import hyperplane_gap
+
+    u = step_function(0.4)
+    net = uniform_breakpoints_1d(24, u.domain, signs="mixed")
+    rule = SplitGaussRule1D(u.domain, 64, 6, u.breaks)
+    opts = SgGNOptions(iterations=40, separation=1e-6)
+    recs = list(sggn_iterations(np.array(net.weights), np.array(net.biases), u, rule, opts, domain=u.domain))
+    assert all(hyperplane_gap(r.weights, r.biases) >= 1e-6 for r in recs)
+    assert all(r.mass.cholesky for r in recs) and recs[-1].loss < recs[0].loss
+    # the distance ignores which way a neuron faces
+    assert hyperplane_gap(np.array([[1.0], [-1.0]]), np.array([-0.3, 0.3])) == 0.0
+    with pytest.raises(ValueError, match="separation must be a number >= 0"):
+        SgGNOptions(separation=-1.0)

@@ -4,6 +4,8 @@
 In 1D, once the neurons are sorted by breakpoint, every off-diagonal block is exactly of rank 2 (A)
 and 1 (H) for same-sign neurons, 4 and 2 for mixed signs; in 2D (random neurons, quadrature, ordered
 by the angle of their normals) the numerical ranks grow slowly with n. Nothing trains here.
+Expected wall time on 2 cores: quick ~35 s (measured, seeds 0-2: 28-40 s); paper ~3 min (estimated,
+not run).
 """
 
 from __future__ import annotations
