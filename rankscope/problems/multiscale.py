@@ -7,14 +7,18 @@ are solved by the PINN loss (8) of paper 002::
 
 with ``L`` a :class:`rankscope.operators.differential.DifferentialOperator`:
 
-- eq. (15)/(16): ``-(a(x/eps) u')'`` with the one-periodic ``a(y) = 1/(2.1 + 2 sin 2 pi y)`` of Sec. 4.1
+- eq. (15)/(16): ``-(a(x/scale) u')'`` with the one-periodic ``a(y) = 1/(2.1 + 2 sin 2 pi y)`` of Sec. 4.1
   (:func:`multiscale_bvp`, the NTK experiments);
-- eq. (27): the Poisson problem ``-u'' = 4 sin 2x + (1/eps) sin(x/eps)`` solved by the two-scale
-  function ``u^eps`` of eq. (26) (:func:`two_scale_poisson`);
-- eq. (28): the Darcy problem ``-(a(x/eps) u')' = f^eps`` with ``a(x/eps) = 1/(2.1 + 2 sin(x/eps))``
-  (note: ``sin(x/eps)``, not ``sin(2 pi x/eps)``; appendix D's forcing is exact for this one, checked in
-  the tests by autodiff of ``u^eps``) and ``f^eps = g^eps/h^eps`` of appendix D (:func:`two_scale_darcy`);
+- eq. (27): the Poisson problem ``-u'' = 4 sin 2x + (1/scale) sin(x/scale)`` solved by the two-scale
+  function ``u^epsilon`` of eq. (26) (:func:`two_scale_poisson`);
+- eq. (28): the Darcy problem ``-(a(x/scale) u')' = f^epsilon`` with ``a(x/scale) = 1/(2.1 + 2
+  sin(x/scale))`` (note: ``sin(x/scale)``, not ``sin(2 pi x/scale)``; appendix D's forcing is exact for
+  this one, checked in the tests by autodiff of ``u^epsilon``) and ``f^epsilon = g^epsilon/h^epsilon``
+  of appendix D (:func:`two_scale_darcy`);
 - eq. (4): ``-u'' = sin x + sin 5x + sin 15x + sin 55x`` with ``lam = 80`` (:func:`frequency_bvp`).
+
+``scale`` is the paper's small length ``epsilon`` of the oscillations (``a(x/scale)``); the name ``eps`` is
+kept for rank thresholds throughout rankscope.
 
 Coefficients, forcings and exact solutions take ``torch`` tensors or numpy arrays (elementwise).
 """
@@ -90,45 +94,47 @@ def darcy_coefficient(y: ArrayT) -> ArrayT:
     return out
 
 
-def two_scale_solution(x: ArrayT, eps: float) -> ArrayT:
-    """``u^eps(x) = sin 2x + eps sin(x/eps) - (eps/pi) sin(pi/eps) x``, paper 002 eq. (26).
+def two_scale_solution(x: ArrayT, scale: float) -> ArrayT:
+    """``u^epsilon(x) = sin 2x + scale sin(x/scale) - (scale/pi) sin(pi/scale) x``, paper 002 eq. (26).
 
     Zero at ``x = +-pi``. Example:
         >>> abs(float(two_scale_solution(np.array([np.pi]), 1 / 32)[0])) < 1e-12
         True
     """
     m = _lib(x)
-    out: ArrayT = m.sin(2.0 * x) + eps * m.sin(x / eps) - (eps / math.pi) * math.sin(math.pi / eps) * x
+    out: ArrayT = (
+        m.sin(2.0 * x) + scale * m.sin(x / scale) - (scale / math.pi) * math.sin(math.pi / scale) * x
+    )
     return out
 
 
-def poisson_forcing(x: ArrayT, eps: float) -> ArrayT:
-    """``-u^eps'' = 4 sin 2x + (1/eps) sin(x/eps)``, paper 002 eq. (27)."""
+def poisson_forcing(x: ArrayT, scale: float) -> ArrayT:
+    """``-u^epsilon'' = 4 sin 2x + (1/scale) sin(x/scale)``, paper 002 eq. (27)."""
     m = _lib(x)
-    out: ArrayT = 4.0 * m.sin(2.0 * x) + m.sin(x / eps) / eps
+    out: ArrayT = 4.0 * m.sin(2.0 * x) + m.sin(x / scale) / scale
     return out
 
 
-def darcy_forcing(x: ArrayT, eps: float) -> ArrayT:
-    """``f^eps = g^eps / h^eps`` of paper 002 appendix D, the right-hand side of eq. (28)::
+def darcy_forcing(x: ArrayT, scale: float) -> ArrayT:
+    """``f^epsilon = g^epsilon / h^epsilon`` of paper 002 appendix D, the right-hand side of eq. (28)::
 
-        g = 10 [20 pi + 168 pi eps cos x sin x - 20 (2 pi - 4 pi cos^2 x + eps sin(pi/eps)) cos(x/eps)
-                + (21 pi + 160 pi eps cos x sin x) sin(x/eps)]
-        h = 400 pi eps sin^2(x/eps) + 840 pi eps sin(x/eps) + 441 pi eps
+        g = 10 [20 pi + 168 pi scale cos x sin x - 20 (2 pi - 4 pi cos^2 x + scale sin(pi/scale)) cos(x/scale)
+                + (21 pi + 160 pi scale cos x sin x) sin(x/scale)]
+        h = 400 pi scale sin^2(x/scale) + 840 pi scale sin(x/scale) + 441 pi scale
 
-    (``h = 100 pi eps (2.1 + 2 sin(x/eps))^2``.)
+    (``h = 100 pi scale (2.1 + 2 sin(x/scale))^2``.)
     """
     m = _lib(x)
     pi = math.pi
     c, s = m.cos(x), m.sin(x)
-    sx, cx = m.sin(x / eps), m.cos(x / eps)
+    sx, cx = m.sin(x / scale), m.cos(x / scale)
     g = 10.0 * (
         20 * pi
-        + 168 * pi * eps * c * s
-        - 20 * (2 * pi - 4 * pi * c**2 + eps * math.sin(pi / eps)) * cx
-        + (21 * pi + 160 * pi * eps * c * s) * sx
+        + 168 * pi * scale * c * s
+        - 20 * (2 * pi - 4 * pi * c**2 + scale * math.sin(pi / scale)) * cx
+        + (21 * pi + 160 * pi * scale * c * s) * sx
     )
-    h = 400 * pi * eps * sx**2 + 840 * pi * eps * sx + 441 * pi * eps
+    h = 400 * pi * scale * sx**2 + 840 * pi * scale * sx + 441 * pi * scale
     out: ArrayT = g / h
     return out
 
@@ -234,24 +240,24 @@ def _x(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], t
 
 
 def multiscale_bvp(
-    eps: float, forcing: Callable[[torch.Tensor], torch.Tensor] | None = None, *, lam: float = 1.0
+    scale: float, forcing: Callable[[torch.Tensor], torch.Tensor] | None = None, *, lam: float = 1.0
 ) -> DirichletBVP1D:
-    """Eq. (15) on ``(-pi, pi)`` with ``u(+-pi) = 0`` and ``a^eps(x) = a(x/eps)``, ``a`` of
-    :func:`periodic_coefficient`; ``L^eps u = -(a(x/eps) u')'`` as in eq. (16).
+    """Eq. (15) on ``(-pi, pi)`` with ``u(+-pi) = 0`` and ``a^epsilon(x) = a(x/scale)``, ``a`` of
+    :func:`periodic_coefficient`; ``L^epsilon u = -(a(x/scale) u')'`` as in eq. (16).
 
     The paper states no forcing for Sec. 4.1 (the NTK does not depend on it); default ``f = 1``.
     """
-    if not (isinstance(eps, (int, float)) and eps > 0):
-        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    if not (isinstance(scale, (int, float)) and scale > 0):
+        raise ValueError(f"scale must be a positive number; got {scale!r}")
 
     def a(x: torch.Tensor) -> torch.Tensor:
-        return periodic_coefficient(_col(x) / eps)
+        return periodic_coefficient(_col(x) / scale)
 
     def one(x: torch.Tensor) -> torch.Tensor:
         return torch.ones_like(_col(x))
 
     return DirichletBVP1D(
-        f"multiscale eq. (15), eps={eps:g}",
+        f"multiscale eq. (15), scale={scale:g}",
         (-math.pi, math.pi),
         divergence_form(a, 1),
         forcing or one,
@@ -260,34 +266,34 @@ def multiscale_bvp(
     )
 
 
-def two_scale_poisson(eps: float = 1 / 32, *, lam: float = 2.0) -> DirichletBVP1D:
-    """Eq. (27): ``-u'' = 4 sin 2x + sin(x/eps)/eps`` on ``(-pi, pi)``, exact ``u^eps`` of eq. (26).
+def two_scale_poisson(scale: float = 1 / 32, *, lam: float = 2.0) -> DirichletBVP1D:
+    """Eq. (27): ``-u'' = 4 sin 2x + sin(x/scale)/scale`` on ``(-pi, pi)``, exact ``u^epsilon`` of eq. (26).
 
     ``lam = 2`` makes eq. (8) the loss of Sec. 4.2 (``... + 1/2 (u(-pi)^2 + u(pi)^2)``).
     """
     return DirichletBVP1D(
-        f"two-scale Poisson eq. (27), eps={eps:g}",
+        f"two-scale Poisson eq. (27), scale={scale:g}",
         (-math.pi, math.pi),
         negative_laplacian(1),
-        _x(lambda t: poisson_forcing(t, eps)),
-        _x(lambda t: two_scale_solution(t, eps)),
+        _x(lambda t: poisson_forcing(t, scale)),
+        _x(lambda t: two_scale_solution(t, scale)),
         lam=lam,
     )
 
 
-def two_scale_darcy(eps: float = 1 / 32, *, lam: float = 2.0) -> DirichletBVP1D:
-    """Eq. (28): ``-(a(x/eps) u')' = f^eps`` with ``a(y) = 1/(2.1 + 2 sin y)`` and appendix D's forcing;
-    exact ``u^eps`` of eq. (26). ``lam = 2`` as in :func:`two_scale_poisson`."""
+def two_scale_darcy(scale: float = 1 / 32, *, lam: float = 2.0) -> DirichletBVP1D:
+    """Eq. (28): ``-(a(x/scale) u')' = f^epsilon`` with ``a(y) = 1/(2.1 + 2 sin y)`` and appendix D's forcing;
+    exact ``u^epsilon`` of eq. (26). ``lam = 2`` as in :func:`two_scale_poisson`."""
 
     def a(x: torch.Tensor) -> torch.Tensor:
-        return darcy_coefficient(_col(x) / eps)
+        return darcy_coefficient(_col(x) / scale)
 
     return DirichletBVP1D(
-        f"two-scale Darcy eq. (28), eps={eps:g}",
+        f"two-scale Darcy eq. (28), scale={scale:g}",
         (-math.pi, math.pi),
         divergence_form(a, 1),
-        _x(lambda t: darcy_forcing(t, eps)),
-        _x(lambda t: two_scale_solution(t, eps)),
+        _x(lambda t: darcy_forcing(t, scale)),
+        _x(lambda t: two_scale_solution(t, scale)),
         lam=lam,
     )
 

@@ -24,7 +24,7 @@ from rankscope.problems.multiscale import (
     two_scale_solution,
 )
 
-EPS = 1 / 32
+SCALE = 1 / 32
 
 
 class Exact(nn.Module):
@@ -56,26 +56,26 @@ def test_periodic_coefficient_is_one_periodic_with_the_stated_range_and_derivati
 
 
 def test_two_scale_solution_vanishes_at_the_ends_for_any_eps():
-    for eps in (1 / 32, 0.3, 1 / 7.5):
-        ends = two_scale_solution(np.array([-math.pi, math.pi]), eps)
+    for scale in (1 / 32, 0.3, 1 / 7.5):
+        ends = two_scale_solution(np.array([-math.pi, math.pi]), scale)
         np.testing.assert_allclose(ends, 0.0, atol=1e-14)
 
 
 def test_poisson_forcing_is_minus_the_second_derivative_of_u_eps():
-    p = two_scale_poisson(EPS)
+    p = two_scale_poisson(SCALE)
     x = _points()
-    lu = p.operator.apply(Exact(lambda t: two_scale_solution(t, EPS)), x)
-    torch.testing.assert_close(lu, poisson_forcing(x[:, 0], EPS), rtol=1e-10, atol=1e-10)
+    lu = p.operator.apply(Exact(lambda t: two_scale_solution(t, SCALE)), x)
+    torch.testing.assert_close(lu, poisson_forcing(x[:, 0], SCALE), rtol=1e-10, atol=1e-10)
     assert float(p.residual(Exact(p.exact), x).abs().max()) < 1e-9
 
 
-@pytest.mark.parametrize("eps", [1 / 32, 0.1, 1 / 7])
-def test_appendix_d_forcing_equals_the_darcy_operator_applied_to_u_eps(eps):
-    # -(a(x/eps) u^eps')' by autodiff through divergence_form, in float64, vs g/h of appendix D
-    p = two_scale_darcy(eps)
+@pytest.mark.parametrize("scale", [1 / 32, 0.1, 1 / 7])
+def test_appendix_d_forcing_equals_the_darcy_operator_applied_to_u_eps(scale):
+    # -(a(x/scale) u^epsilon')' by autodiff through divergence_form, in float64, vs g/h of appendix D
+    p = two_scale_darcy(scale)
     x = _points(2001)
-    lu = p.operator.apply(Exact(lambda t: two_scale_solution(t, eps)), x)
-    f = darcy_forcing(x[:, 0], eps)
+    lu = p.operator.apply(Exact(lambda t: two_scale_solution(t, scale)), x)
+    f = darcy_forcing(x[:, 0], scale)
     torch.testing.assert_close(lu, f, rtol=1e-9, atol=1e-9 * float(f.abs().max()))
 
 
@@ -97,20 +97,20 @@ def test_appendix_d_forcing_symbolically():
 
 
 def test_appendix_d_would_be_wrong_for_the_sin_2_pi_coefficient():
-    # eq. (28) uses sin(x/eps); with Sec. 4.1's a(y) = 1/(2.1 + 2 sin 2 pi y) the forcing does not match
+    # eq. (28) uses sin(x/scale); with Sec. 4.1's a(y) = 1/(2.1 + 2 sin 2 pi y) the forcing does not match
     x = _points(501)
-    op = multiscale_bvp(EPS).operator
-    lu = op.apply(Exact(lambda t: two_scale_solution(t, EPS)), x)
-    assert float((lu - darcy_forcing(x[:, 0], EPS)).abs().max()) > 1.0
+    op = multiscale_bvp(SCALE).operator
+    lu = op.apply(Exact(lambda t: two_scale_solution(t, SCALE)), x)
+    assert float((lu - darcy_forcing(x[:, 0], SCALE)).abs().max()) > 1.0
 
 
 def test_multiscale_operator_is_eq_16():
-    eps = 1 / 20
+    scale = 1 / 20
     explicit = DifferentialOperator(
         1,
         (
-            Term(lambda x: -periodic_coefficient(x[:, 0] / eps), (2,)),
-            Term(lambda x: -periodic_coefficient_derivative(x[:, 0] / eps) / eps, (1,)),
+            Term(lambda x: -periodic_coefficient(x[:, 0] / scale), (2,)),
+            Term(lambda x: -periodic_coefficient_derivative(x[:, 0] / scale) / scale, (1,)),
         ),
     )
     x = _points(301)
@@ -118,7 +118,7 @@ def test_multiscale_operator_is_eq_16():
     def u(t):
         return torch.sin(3 * t) * torch.exp(0.2 * t)
 
-    a = multiscale_bvp(eps).operator.apply(Exact(u), x)
+    a = multiscale_bvp(scale).operator.apply(Exact(u), x)
     torch.testing.assert_close(a, explicit.apply(Exact(u), x), rtol=1e-10, atol=1e-8)
 
 
@@ -133,7 +133,7 @@ def test_frequency_problem_solution_and_weight():
 
 def test_loss_is_eq_8_by_hand():
     # u = c constant: L u = 0 for -u'', so r = -f; boundary residual c at both ends
-    p = two_scale_poisson(EPS, lam=2.0)
+    p = two_scale_poisson(SCALE, lam=2.0)
     x = p.collocation(64, torch.float64)
     c = 0.3
 
@@ -142,12 +142,12 @@ def test_loss_is_eq_8_by_hand():
             return torch.full_like(z, c) + 0 * z
 
     got = float(p.loss_fn(x)(Const()))
-    f = poisson_forcing(x[:, 0].numpy(), EPS)
+    f = poisson_forcing(x[:, 0].numpy(), SCALE)
     want = 0.5 * np.mean(f**2) + 2.0 / 2 * 0.5 * (2 * c**2)
     assert got == pytest.approx(want, rel=1e-12)
     # the exact solution zeroes it
     assert float(p.loss_fn(x)(Exact(p.exact))) < 1e-18
-    assert float(two_scale_darcy(EPS).loss_fn(p.collocation(128, torch.float64))(Exact(p.exact))) < 1e-16
+    assert float(two_scale_darcy(SCALE).loss_fn(p.collocation(128, torch.float64))(Exact(p.exact))) < 1e-16
 
 
 def test_collocation_points_are_interior_and_equispaced():
@@ -161,7 +161,7 @@ def test_collocation_points_are_interior_and_equispaced():
 def test_errors_name_the_argument():
     with pytest.raises(ValueError, match=r"n must be a positive integer.*got 0"):
         frequency_bvp().collocation(0)
-    with pytest.raises(ValueError, match="eps must be a positive number; got -1"):
+    with pytest.raises(ValueError, match="scale must be a positive number; got -1"):
         multiscale_bvp(-1)
 
 

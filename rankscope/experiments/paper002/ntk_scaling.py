@@ -1,24 +1,24 @@
 """``ntk-scaling`` — paper 002 Sec. 4.1, Fig. 2: the PINN neural tangent kernel of a multiscale
-elliptic problem grows as ``1/eps^2``.
+elliptic problem grows as ``1/scale^2``.
 
 The problem and the NTK K are those of the package docstring (``rankscope.experiments.paper002``).
 
-For each ``eps`` in ``1/eps_inverse``: ``||K_uu||_F`` and the three largest eigenvalues of ``K_uu``
+For each ``scale`` in ``1/scale_inverse``: ``||K_uu||_F`` and the three largest eigenvalues of ``K_uu``
 (symmetric) for a network with one hidden layer of ``width`` (Thm 3.2) and one with ``deep_depth``
 hidden layers (Thm 3.3): (a) at initialisation, standard normal (every weight and bias ``N(0, 1)``, as
 in Fig. 2(a)) for one hidden layer, Glorot uniform for the deep network, (b) after a Glorot-uniform
 initialisation and ``train_steps`` Adam steps at ``lr`` on the loss (8). Theorems 3.2/3.3 predict
-``||K_uu||_F ~ 1/(N_c eps^2)``: log-log slope -2 in eps. The spectral radius of ``K_bb`` is claimed flat
-in eps (at initialisation this is automatic here: the same draw for every eps).
+``||K_uu||_F ~ 1/(N_c scale^2)``: log-log slope -2 in scale. The spectral radius of ``K_bb`` is claimed flat
+in scale (at initialisation this is automatic here: the same draw for every scale).
 
 The deep network at ``N(0, 1)`` is reported too (``normal/L3``), not checked: its norms jump erratically
-with eps (log-log slope about -3 on the quick preset). With fan-in 50 its pre-activations are ~7, a
+with scale (log-log slope about -3 on the quick preset). With fan-in 50 its pre-activations are ~7, a
 chaotic tanh network with very large derivatives; our guess (not verified) is that eq. (16)'s ``a u''``
-term and the aliasing of ``a'(x_i/eps)`` at 256 points keep it out of Thm 3.3's asymptotic regime
-over ``eps >= 1/100``. The paper's Fig. 2 shows one hidden layer only.
+term and the aliasing of ``a'(x_i/scale)`` at 256 points keep it out of Thm 3.3's asymptotic regime
+over ``scale >= 1/100``. The paper's Fig. 2 shows one hidden layer only.
 
 Not stated in the paper, chosen here (besides the package docstring's choices): the same
-initialisation seed for every eps (so the eps-dependence is the operator's alone).
+initialisation seed for every scale (so the scale-dependence is the operator's alone).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def ntk_measures(ntk: ResidualNTK) -> dict[str, Any]:
 class NtkScalingConfig(ExperimentConfig):
     """Configuration of ``ntk-scaling`` (see the module docstring)."""
 
-    eps_inverse: tuple[int, ...] = (10, 20, 40, 80)
+    scale_inverse: tuple[int, ...] = (10, 20, 40, 80)
     width: int = 50
     deep_depth: int = 3
     collocation_points: int = 256
@@ -86,16 +86,16 @@ def _slope_claim(phase: str, deep: bool) -> Claim:
         return float(m["slope_frob_uu"][_net_key(phase, deep, cfg)])
 
     def title(cfg: Any) -> str:
-        return f"||K_uu||_F ~ eps^-2 ({phase}, {cfg.deep_depth} hidden layer(s))"
+        return f"||K_uu||_F ~ scale^-2 ({phase}, {cfg.deep_depth} hidden layer(s))"
 
     return Claim(
-        f"||K_uu||_F ~ eps^-2 ({phase}, {'deep_depth' if deep else 1} hidden layer(s))",
-        paper="Thm 3.2/3.3, Fig. 2: the Frobenius norm grows as 1/eps^2 (" + what + ")",
+        f"||K_uu||_F ~ scale^-2 ({phase}, {'deep_depth' if deep else 1} hidden layer(s))",
+        paper="Thm 3.2/3.3, Fig. 2: the Frobenius norm grows as 1/scale^2 (" + what + ")",
         reads=("slope_frob_uu",),
         criterion=lambda m, cfg: bool(abs(slope(m, cfg) + 2) <= cfg.slope_tolerance),
         describe=lambda m, cfg: (
-            f"log-log slope {slope(m, cfg):.3f} over eps = "
-            f"1/{min(cfg.eps_inverse)}..1/{max(cfg.eps_inverse)} "
+            f"log-log slope {slope(m, cfg):.3f} over scale = "
+            f"1/{min(cfg.scale_inverse)}..1/{max(cfg.scale_inverse)} "
             f"(criterion: |slope + 2| <= {cfg.slope_tolerance:g})"
         ),
         title=title if deep else None,
@@ -115,11 +115,11 @@ def _flat_claim(phase: str, deep: bool) -> Claim:
         )
 
     def title(cfg: Any) -> str:
-        return f"rho(K_bb) flat in eps ({phase}, {cfg.deep_depth} hidden layer(s))"
+        return f"rho(K_bb) flat in scale ({phase}, {cfg.deep_depth} hidden layer(s))"
 
     return Claim(
-        f"rho(K_bb) flat in eps ({phase}, {'deep_depth' if deep else 1} hidden layer(s))",
-        paper="the spectral radius of K_bb is essentially independent of eps (Sec. 4.1)",
+        f"rho(K_bb) flat in scale ({phase}, {'deep_depth' if deep else 1} hidden layer(s))",
+        paper="the spectral radius of K_bb is essentially independent of scale (Sec. 4.1)",
         reads=("slope_rho_bb", "table"),
         criterion=lambda m, cfg: bool(abs(slope(m, cfg)) <= cfg.flat_tolerance),
         describe=ours,
@@ -130,7 +130,7 @@ def _flat_claim(phase: str, deep: bool) -> Claim:
 
 #: The networks of the scaling claims, ``(phase, deep)``, in the order of :data:`SCALING_CLAIMS`.
 _SCALING_NETS = [("init", False), ("init", True), ("trained", False), ("trained", True)] * 2
-#: Fig. 2: ||K_uu||_F ~ eps^-2 and rho(K_bb) flat in eps, at initialisation and after training, for
+#: Fig. 2: ||K_uu||_F ~ scale^-2 and rho(K_bb) flat in scale, at initialisation and after training, for
 #: one hidden layer and ``deep_depth`` (the standard-normal deep network is not checked).
 SCALING_CLAIMS = (
     *(_slope_claim(phase, deep) for phase, deep in _SCALING_NETS[:4]),
@@ -138,12 +138,12 @@ SCALING_CLAIMS = (
 )
 
 
-def scaling_checks(cfg: NtkScalingConfig, eps: np.ndarray, data: dict[str, dict[str, Any]]) -> list[Check]:
+def scaling_checks(cfg: NtkScalingConfig, scale: np.ndarray, data: dict[str, dict[str, Any]]) -> list[Check]:
     """The rows of :data:`SCALING_CLAIMS` whose network is in ``data[f"{phase}/L{depth}"] =
     {"frob_uu": (E,), "rho_bb": (E,)}``, decided on it."""
     measures = {
-        "slope_frob_uu": {k: loglog_slope(eps, d["frob_uu"]) for k, d in data.items()},
-        "slope_rho_bb": {k: loglog_slope(eps, d["rho_bb"]) for k, d in data.items()},
+        "slope_frob_uu": {k: loglog_slope(scale, d["frob_uu"]) for k, d in data.items()},
+        "slope_rho_bb": {k: loglog_slope(scale, d["rho_bb"]) for k, d in data.items()},
         "table": {k: [{"rho_bb": float(v)} for v in d["rho_bb"]] for k, d in data.items()},
     }
     rows = [
@@ -156,14 +156,14 @@ def scaling_checks(cfg: NtkScalingConfig, eps: np.ndarray, data: dict[str, dict[
 
 class NtkScalingExperiment(Experiment[NtkScalingConfig]):
     name = "ntk-scaling"
-    summary = "Paper 002 Sec. 4.1 / Fig. 2: ||K_uu||_F of the multiscale PINN grows as 1/eps^2"
+    summary = "Paper 002 Sec. 4.1 / Fig. 2: ||K_uu||_F of the multiscale PINN grows as 1/scale^2"
     paper = "paper 002, Thm 3.2, Thm 3.3, Sec. 4.1, Fig. 2"
     Config = NtkScalingConfig
     claims = SCALING_CLAIMS
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {
-            "eps_inverse": (10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
+            "scale_inverse": (10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
             "train_steps": 10000,
             "every": 100,
             "checkpoint_every": 2000,
@@ -171,12 +171,12 @@ class NtkScalingExperiment(Experiment[NtkScalingConfig]):
     }
 
     def run(self, cfg: NtkScalingConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        if not cfg.eps_inverse or any(e <= 0 for e in cfg.eps_inverse):
-            raise ValueError(f"eps_inverse must be positive numbers; got {cfg.eps_inverse!r}")
+        if not cfg.scale_inverse or any(e <= 0 for e in cfg.scale_inverse):
+            raise ValueError(f"scale_inverse must be positive numbers; got {cfg.scale_inverse!r}")
         depths = (1, cfg.deep_depth)
-        problems = {e: multiscale_bvp(1.0 / e, lam=cfg.lam) for e in cfg.eps_inverse}
-        xc = problems[cfg.eps_inverse[0]].collocation(cfg.collocation_points)
-        xb = problems[cfg.eps_inverse[0]].boundary()
+        problems = {e: multiscale_bvp(1.0 / e, lam=cfg.lam) for e in cfg.scale_inverse}
+        xc = problems[cfg.scale_inverse[0]].collocation(cfg.collocation_points)
+        xb = problems[cfg.scale_inverse[0]].boundary()
         stage = (Stage("adam", cfg.train_steps, cfg.lr),)
         jobs = [
             TrainJob(
@@ -186,14 +186,14 @@ class NtkScalingExperiment(Experiment[NtkScalingConfig]):
                 stage,
             )
             for d in depths
-            for e in cfg.eps_inverse
+            for e in cfg.scale_inverse
         ]
         trained = train_jobs(jobs, run_dir, progress, every=cfg.every, checkpoint_every=cfg.checkpoint_every)
         table: dict[str, list[dict[str, Any]]] = {}
         for d in depths:
             for phase in ("init", "trained"):
                 rows = []
-                for e in cfg.eps_inverse:
+                for e in cfg.scale_inverse:
                     if phase == "trained":
                         net: nn.Module = trained[f"L{d}/{e}"]
                     elif d == 1:
@@ -211,9 +211,9 @@ class NtkScalingExperiment(Experiment[NtkScalingConfig]):
                     normal_mlp(cfg.width, cfg.deep_depth, cfg.seed), problems[e].operator, xc, xb, lam=cfg.lam
                 )
             )
-            for e in cfg.eps_inverse
+            for e in cfg.scale_inverse
         ]
-        eps = 1.0 / np.asarray(cfg.eps_inverse, dtype=np.float64)
+        scale = 1.0 / np.asarray(cfg.scale_inverse, dtype=np.float64)
         data = {
             k: {
                 "frob_uu": np.array([r["frob_uu"] for r in rows]),
@@ -222,16 +222,16 @@ class NtkScalingExperiment(Experiment[NtkScalingConfig]):
             }
             for k, rows in table.items()
         }
-        arrays: dict[str, np.ndarray] = {"eps": eps}
+        arrays: dict[str, np.ndarray] = {"scale": scale}
         for k, series in data.items():
             for name, arr in series.items():
                 arrays[f"{k}/{name}"] = arr
         measures = {
-            "slope_frob_uu": {k: loglog_slope(eps, d["frob_uu"]) for k, d in data.items()},
+            "slope_frob_uu": {k: loglog_slope(scale, d["frob_uu"]) for k, d in data.items()},
             "slope_top3_uu": {
-                k: [loglog_slope(eps, d["top_uu"][:, i]) for i in range(3)] for k, d in data.items()
+                k: [loglog_slope(scale, d["top_uu"][:, i]) for i in range(3)] for k, d in data.items()
             },
-            "slope_rho_bb": {k: loglog_slope(eps, d["rho_bb"]) for k, d in data.items()},
+            "slope_rho_bb": {k: loglog_slope(scale, d["rho_bb"]) for k, d in data.items()},
             "table": table,
             "paper_slope": -2.0,
         }
@@ -241,7 +241,7 @@ class NtkScalingExperiment(Experiment[NtkScalingConfig]):
         from rankscope.report import new_figure
 
         a = run_dir.read_arrays()
-        inv = 1.0 / a["eps"]
+        inv = 1.0 / a["scale"]
         fig, axes = new_figure(1, 2, figsize=(12, 4.5), sharey=True)
         for ax, phase, title in (
             (axes[0], "init", "(a) at initialisation"),
@@ -255,8 +255,8 @@ class NtkScalingExperiment(Experiment[NtkScalingConfig]):
                 for i, c in enumerate(("C0", "C1", "C2")):
                     ax.loglog(inv, top[:, i], color=c, ls=ls, marker=".", label=f"lambda_{i + 1} ({net})")
             ref = a[f"{phase}/L1/frob_uu"]
-            ax.loglog(inv, ref[0] * (inv / inv[0]) ** 2, "r:", label="slope 2 (eps^-2)")
-            ax.set(xlabel="1/eps", title=title)
+            ax.loglog(inv, ref[0] * (inv / inv[0]) ** 2, "r:", label="slope 2 (scale^-2)")
+            ax.set(xlabel="1/scale", title=title)
             ax.legend(fontsize=7)
         axes[0].set_ylabel("NTK norm / eigenvalue")
         fig.suptitle("NTK of the multiscale PINN (paper 002 Fig. 2)")

@@ -1,9 +1,9 @@
 """``ntk-spectrum`` — paper 002 Sec. 4.1, Fig. 3: the spectrum of the PINN neural tangent kernel of a
-multiscale elliptic problem at ``eps = 1/80``.
+multiscale elliptic problem at ``scale = 1/80``.
 
 The problem and the NTK K are those of the package docstring (``rankscope.experiments.paper002``).
 
-All eigenvalues of K at ``eps = 1/80`` at initialisation (standard normal) and after training (Glorot +
+All eigenvalues of K at ``scale = 1/80`` at initialisation (standard normal) and after training (Glorot +
 Adam), one hidden layer. The spectrum of the Glorot initialisation before training is reported too: at
 ``lr = 1e-5`` the parameters barely move, and the single dominant eigenvalue of Fig. 3(b) is already
 there at the Glorot draw (measured lambda_1/lambda_2 about 40 before and after 1000 steps), so Fig. 3's
@@ -46,7 +46,7 @@ __all__ = [
 class NtkSpectrumConfig(ExperimentConfig):
     """Configuration of ``ntk-spectrum`` (see the module docstring)."""
 
-    eps_inverse: int = 80
+    scale_inverse: int = 80
     width: int = 50
     collocation_points: int = 256
     lam: float = 1.0
@@ -155,7 +155,7 @@ def spectrum_checks(
 class NtkSpectrumExperiment(Experiment[NtkSpectrumConfig]):
     name = "ntk-spectrum"
     summary = (
-        "Paper 002 Sec. 4.1 / Fig. 3: the NTK spectrum at eps = 1/80 at initialisation and after training"
+        "Paper 002 Sec. 4.1 / Fig. 3: the NTK spectrum at scale = 1/80 at initialisation and after training"
     )
     paper = "paper 002, Sec. 4.1, Fig. 3"
     Config = NtkSpectrumConfig
@@ -166,7 +166,7 @@ class NtkSpectrumExperiment(Experiment[NtkSpectrumConfig]):
     }
 
     def run(self, cfg: NtkSpectrumConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
-        problem = multiscale_bvp(1.0 / cfg.eps_inverse, lam=cfg.lam)
+        problem = multiscale_bvp(1.0 / cfg.scale_inverse, lam=cfg.lam)
         xc, xb = problem.collocation(cfg.collocation_points), problem.boundary()
         job = TrainJob(
             "trained",
@@ -207,5 +207,5 @@ class NtkSpectrumExperiment(Experiment[NtkSpectrumConfig]):
             )
         axes[2].set(xlabel="index", ylabel="lambda_i / lambda_max", title="sorted spectra")
         axes[2].legend()
-        fig.suptitle("NTK spectrum at eps = 1/80 (paper 002 Fig. 3)")
+        fig.suptitle("NTK spectrum at scale = 1/80 (paper 002 Fig. 3)")
         run_dir.save_figure(fig, "ntk_spectrum")

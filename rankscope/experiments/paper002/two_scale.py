@@ -1,18 +1,29 @@
 """``two-scale`` — paper 002 Sec. 4.2, Fig. 4: a two-scale function learned three ways.
 
-``u^eps`` of eq. (26) with ``eps = 1/32`` learned by a tanh MLP with four hidden layers of 40
-(Glorot-uniform initialisation, output bias): (1) regression on ``N = ceil(2 pi/(eps/2)) = 403``
-equispaced points of ``[-pi, pi]``, (2) a PINN for the Poisson problem (27), (3) a PINN for the Darcy
-problem (28) with appendix D's forcing, both with ``N_c = 1024`` equispaced interior collocation points
-and the loss of Sec. 4.2 (eq. (8) with ``lambda = 2``). Each is trained ``trials`` times (seeds
-``seed + t``) by Adam stages then L-BFGS; the trial-averaged network is compared with ``u^eps`` at 1000
-equispaced points of ``[-pi, pi]``.
+``u^epsilon`` of eq. (26) (the paper's ``epsilon`` is ``scale`` here; ``eps`` is reserved for rank
+thresholds) with ``scale = 1/32`` learned by a tanh MLP with four hidden layers of 40 (Glorot-uniform
+initialisation, output bias): (1) regression on ``N = ceil(2 pi/(scale/2)) = 403`` equispaced points of
+``[-pi, pi]``, (2) a PINN for the Poisson problem (27), (3) a PINN for the Darcy problem (28) with
+appendix D's forcing, both with ``N_c = 1024`` equispaced interior collocation points and the loss of
+Sec. 4.2 (eq. (8) with ``lambda = 2``). Each is trained ``trials`` times (seeds ``seed + t``) by Adam
+stages then L-BFGS; the trial-averaged network is compared with ``u^epsilon`` at 1000 equispaced points
+of ``[-pi, pi]``.
 
 Not stated in the paper, chosen here: the L-BFGS stage length (paper: "a few thousand iterations, on
 average", i.e. until convergence; here a fixed number of ``max_iter=1`` strong-Wolfe steps), the
-collocation points exclude the end points, float32 training, and the quick preset's shortened
-schedules (constant Adam rates, see ``presets``). Those schedules are too short for the regression to
-become accurate or the Poisson PINN to beat the Darcy one: only "Darcy PINN fails" is reproduced there.
+collocation points exclude the end points, float32 training.
+
+Presets. ``paper``: the paper's sizes and schedules, 10 trials (expected wall time on 2 cores: about
+7 hours; measured on a busy machine, a regression trial takes ~150 s, a PINN trial ~20 min).
+``quick`` (about 50-90 s on one thread) solves the same three problems at ``scale = 1/8`` with the
+same number of points per period (``N = 101``, ``N_c = 256``), 2 trials and ~10x shorter schedules.
+It cannot stay at ``scale = 1/32``: there the regression sits on the plateau ``loss = scale^2/2``
+(the net has learned ``sin 2x`` but not ``scale sin(x/scale)``; max error ~``scale``) for ~16,000
+Adam steps at ``1e-2`` before it learns the fast scale (measured: loss 4.8e-4 at 3,000 steps, 2.9e-4
+at 16,000, 7.6e-5 at 20,000, 1.3e-6 and max error 3.7e-3 after the paper's schedule, one trial;
+paper 2.65e-3 over ten). Random biases, a 3x larger rate and 2,000 L-BFGS steps do not shorten the
+plateau. At ``scale = 1/8`` the quick schedule fits ``u^epsilon`` to ~4e-3 and the three claims can
+be read in a CI-sized run; the regression-vs-Poisson gap is small there (see ``diagnoses``).
 """
 
 from __future__ import annotations
@@ -52,12 +63,12 @@ PAPER_MAX_ERROR = {"regression": 2.65e-3, "poisson": 7.20e-2, "darcy": 4.31e-1}
 class TwoScaleConfig(ExperimentConfig):
     """Configuration of ``two-scale`` (see the module docstring)."""
 
-    eps: float = 1 / 32
+    scale: float = 1 / 32
     width: int = 40
     depth: int = 4
     activation: str = choice("tanh", ACTIVATIONS)
     trials: int = 2
-    regression_points: int = 403  # ceil(2 pi / (eps/2))
+    regression_points: int = 403  # ceil(2 pi / (scale/2)); keep it ~13 points per period
     collocation_points: int = 1024
     eval_points: int = 1000
     regression_stages: tuple[tuple[str, int, float], ...] = (
@@ -74,37 +85,48 @@ class TwoScaleConfig(ExperimentConfig):
     checkpoint_every: int = 500
 
 
-#: The claims of Sec. 4.2, read from the max errors of the trial-averaged networks (keys ``METHODS``).
+def _decades(big: float, small: float) -> float:
+    """``log10(big / small)``: the margin, in decades, of ``big > small`` (``-inf`` if undefined)."""
+    if not (big > 0 and small > 0):
+        return -math.inf
+    return math.log10(big / small)
+
+
+#: The claims of Sec. 4.2 (margins in decades), read from the max errors of the trial-averaged
+#: networks (keys ``METHODS``).
 TWO_SCALE_CLAIMS = (
     Claim(
         "regression < Poisson PINN < Darcy PINN",
         paper="max error of the trial-averaged network at 1000 points: "
         + ", ".join(f"{m} {PAPER_MAX_ERROR[m]:.2e}" for m in METHODS),
         reads=("max_error_of_mean",),
-        criterion=lambda m, cfg: bool(
-            m["max_error_of_mean"]["regression"]
-            < m["max_error_of_mean"]["poisson"]
-            < m["max_error_of_mean"]["darcy"]
+        criterion=lambda m, cfg: min(
+            _decades(m["max_error_of_mean"]["poisson"], m["max_error_of_mean"]["regression"]),
+            _decades(m["max_error_of_mean"]["darcy"], m["max_error_of_mean"]["poisson"]),
         ),
+        band=0.05,  # decades: errors within 12% of each other are a tie, "fragile"
         describe=lambda m, cfg: (
             ", ".join(f"{k} {m['max_error_of_mean'][k]:.2e}" for k in METHODS)
-            + f" over {cfg.trials} trials (criterion: strictly increasing in this order)"
+            + f" over {cfg.trials} trials at scale 1/{1 / cfg.scale:g} (criterion: strictly increasing in"
+            " this order)"
         ),
     ),
     Claim(
         "regression is accurate",
-        paper=f"max |u^eps - E u_R| ~ {PAPER_MAX_ERROR['regression']:.2e}",
+        paper=f"max |u^epsilon - E u_R| ~ {PAPER_MAX_ERROR['regression']:.2e}",
         reads=("max_error_of_mean",),
-        criterion=lambda m, cfg: bool(m["max_error_of_mean"]["regression"] <= cfg.regression_level),
+        criterion=lambda m, cfg: _decades(cfg.regression_level, m["max_error_of_mean"]["regression"]),
+        band=0.05,
         describe=lambda m, cfg: (
             f"{m['max_error_of_mean']['regression']:.2e} (criterion: <= {cfg.regression_level:g})"
         ),
     ),
     Claim(
         "Darcy PINN fails",
-        paper=f"max |u^eps - E u_D| ~ {PAPER_MAX_ERROR['darcy']:.2e}, about 40% of max |u^eps|",
+        paper=f"max |u^epsilon - E u_D| ~ {PAPER_MAX_ERROR['darcy']:.2e}, about 40% of max |u^epsilon|",
         reads=("max_error_of_mean",),
-        criterion=lambda m, cfg: bool(m["max_error_of_mean"]["darcy"] >= cfg.darcy_fail_level),
+        criterion=lambda m, cfg: _decades(m["max_error_of_mean"]["darcy"], cfg.darcy_fail_level),
+        band=0.05,
         describe=lambda m, cfg: (
             f"{m['max_error_of_mean']['darcy']:.2e} (criterion: >= {cfg.darcy_fail_level:g})"
         ),
@@ -121,17 +143,37 @@ def two_scale_checks(cfg: TwoScaleConfig, errors: dict[str, float]) -> list[Chec
 class TwoScaleExperiment(Experiment[TwoScaleConfig]):
     name = "two-scale"
     summary = (
-        "Paper 002 Sec. 4.2 / Fig. 4: u^eps (eps = 1/32) is learned by regression and by a Poisson PINN "
-        "but not by a Darcy PINN"
+        "Paper 002 Sec. 4.2 / Fig. 4: u^epsilon (epsilon = 1/32) is learned by regression and by a Poisson "
+        "PINN but not by a Darcy PINN"
     )
     paper = "paper 002, Sec. 4.2, eq. (26)-(28), appendix D, Fig. 4"
     Config = TwoScaleConfig
     claims = TWO_SCALE_CLAIMS
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {
-        "quick": frozenset({"regression < Poisson PINN < Darcy PINN", "regression is accurate"})
+    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {}
+    diagnoses: ClassVar[dict[str, str]] = {
+        "regression < Poisson PINN < Darcy PINN": (
+            "Quick (scale 1/8), seeds 0/1/2: regression 3.9e-3/4.6e-3/4.0e-3, Poisson PINN "
+            "1.2e-2/4.6e-3/4.3e-3, Darcy PINN 0.93/1.63/0.58; margin 0.49/-0.002/+0.03 decades, so "
+            "fragile: at scale 1/8 the Poisson forcing is 8 sin 8x, not 32 sin 32x, and the Poisson PINN "
+            "is as accurate as the regression; the paper's 27x gap (2.65e-3 vs 7.2e-2) is a scale-1/32 "
+            "effect. Quick cannot run at 1/32: there the regression sits on the plateau loss = "
+            "scale^2/2 = 4.9e-4 (sin 2x learned, scale sin(x/scale) not) for ~16,000 Adam steps at 1e-2 "
+            "(loss 4.8e-4 at 3,000 and 2.9e-4 at 16,000 steps; 1.3e-6 and max error 3.7e-3 after the "
+            "paper's 30,000 Adam + L-BFGS, one trial, seed 0), and the Poisson PINN after 650 steps is "
+            "untrained (loss 167 from 260, max error 1.15). Random Glorot biases, Adam at 3e-2 and 2,000 "
+            "L-BFGS steps do not shorten the plateau. The paper preset (scale 1/32, 10 trials, ~7 h) is "
+            "the comparison with the paper's values; not run here."
+        ),
+        "Darcy PINN fails": (
+            "Holds in seeds 0/1/2 with margin (0.97/1.21/0.76 decades), but the errors 0.93/1.63/0.58 are "
+            "up to 3.8x the paper's 0.431: quick trains the Darcy PINN for 650 steps at scale 1/8, far "
+            "from converged (at scale 1/32 the same schedule gives 0.30-0.39); the paper's value is for its "
+            "60,000 Adam steps and 'a few thousand' L-BFGS steps at scale 1/32 (paper preset)."
+        ),
     }
     presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
+        # scale 1/8 keeps 13 regression / 32 collocation points per period of sin(x/scale), as the paper
+        "quick": {"scale": 1 / 8, "regression_points": 101, "collocation_points": 256},
         "paper": {
             "trials": 10,
             "regression_stages": (("adam", 20000, 1e-2), ("adam", 10000, 1e-3), ("lbfgs", 3600, 1.0)),
@@ -157,9 +199,9 @@ class TwoScaleExperiment(Experiment[TwoScaleConfig]):
     def jobs(self, cfg: TwoScaleConfig) -> list[TrainJob]:
         """The ``3 * trials`` training jobs, labelled ``method/trial``."""
         xr = torch.linspace(-math.pi, math.pi, cfg.regression_points)[:, None]
-        yr = two_scale_solution(xr.double(), cfg.eps).float()
-        poisson = two_scale_poisson(cfg.eps, lam=cfg.lam)
-        darcy = two_scale_darcy(cfg.eps, lam=cfg.lam)
+        yr = two_scale_solution(xr.double(), cfg.scale).float()
+        poisson = two_scale_poisson(cfg.scale, lam=cfg.lam)
+        darcy = two_scale_darcy(cfg.scale, lam=cfg.lam)
         xc = poisson.collocation(cfg.collocation_points)
 
         def mse(model: nn.Module) -> torch.Tensor:
@@ -190,7 +232,7 @@ class TwoScaleExperiment(Experiment[TwoScaleConfig]):
             self.jobs(cfg), run_dir, progress, every=cfg.every, checkpoint_every=cfg.checkpoint_every
         )
         x = torch.linspace(-math.pi, math.pi, cfg.eval_points, dtype=torch.float64)
-        exact = two_scale_solution(x.numpy(), cfg.eps)
+        exact = two_scale_solution(x.numpy(), cfg.scale)
         arrays: dict[str, Any] = {"x": x.numpy(), "exact": exact}
         errors, variances = {}, {}
         for m in METHODS:
@@ -215,7 +257,7 @@ class TwoScaleExperiment(Experiment[TwoScaleConfig]):
         records = run_dir.read_metrics()
         fig, axes = new_figure(1, 3, figsize=(16, 4.2))
         x, exact = arrays["x"], arrays["exact"]
-        axes[0].plot(x, exact, "k-", lw=2, label="u^eps (26)")
+        axes[0].plot(x, exact, "k-", lw=2, label="u^epsilon (26)")
         names = {"regression": "E u_R", "poisson": "E u_P", "darcy": "E u_D"}
         for m, c in zip(METHODS, ("tab:blue", "tab:orange", "tab:red"), strict=True):
             if f"{m}/mean" not in arrays:
@@ -226,10 +268,10 @@ class TwoScaleExperiment(Experiment[TwoScaleConfig]):
             rs = [r for r in records if r["run"] == label]
             c = {"regression": "tab:blue", "poisson": "tab:orange", "darcy": "tab:red"}[label.split("/")[0]]
             axes[2].semilogy([r["iter"] for r in rs], [r["loss"] for r in rs], color=c, lw=0.7)
-        axes[0].set(xlabel="x", ylabel="u", title="(a) u^eps and trial-averaged networks")
+        axes[0].set(xlabel="x", ylabel="u", title="(a) u^epsilon and trial-averaged networks")
         axes[1].set(xlabel="x", ylabel="|error|", title="(b) generalisation errors")
         axes[2].set(xlabel="step", ylabel="loss", title="training loss (each trial)")
         axes[0].legend()
         axes[1].legend()
-        fig.suptitle("Two-scale function, eps = 1/32 (paper 002 Fig. 4)")
+        fig.suptitle("Two-scale function u^epsilon (paper 002 Fig. 4; epsilon = 1/32 there)")
         run_dir.save_figure(fig, "two_scale")

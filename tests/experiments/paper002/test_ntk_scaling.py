@@ -16,7 +16,7 @@ from rankscope.problems.multiscale import multiscale_bvp
 from rankscope.store import RunDir
 
 SCALING_TINY = {
-    "eps_inverse": [10, 20, 40],
+    "scale_inverse": [10, 20, 40],
     "width": 6,
     "deep_depth": 2,
     "collocation_points": 24,
@@ -27,7 +27,7 @@ SCALING_TINY = {
 
 
 def test_k_uu_of_a_one_layer_network_scales_as_eps_minus_2_for_small_eps():
-    # Thm 3.2 independent of the experiment code: the (1/eps) a'(x/eps) u' term of eq. (16) dominates
+    # Thm 3.2 independent of the experiment code: the (1/scale) a'(x/scale) u' term of eq. (16) dominates
     net = normal_mlp(10, 1, seed=0)
     x = torch.linspace(-3, 3, 40)[:, None]
     norms = [residual_ntk(net, multiscale_bvp(1 / e).operator, x).frobenius("uu") for e in (200, 400, 800)]
@@ -36,11 +36,11 @@ def test_k_uu_of_a_one_layer_network_scales_as_eps_minus_2_for_small_eps():
 
 def test_scaling_checks_hold_and_fail():
     cfg = resolve_config(NtkScalingExperiment(), "quick")
-    eps = np.array([0.1, 0.05, 0.025])
-    good = {"init/L1": {"frob_uu": 5 * eps**-2, "rho_bb": np.full(3, 4.0)}}
-    assert all(c.holds for c in scaling_checks(cfg, eps, good))
-    bad = {"init/L1": {"frob_uu": 5 * eps**-1, "rho_bb": 4.0 * eps**-1}}
-    checks = scaling_checks(cfg, eps, bad)
+    scale = np.array([0.1, 0.05, 0.025])
+    good = {"init/L1": {"frob_uu": 5 * scale**-2, "rho_bb": np.full(3, 4.0)}}
+    assert all(c.holds for c in scaling_checks(cfg, scale, good))
+    bad = {"init/L1": {"frob_uu": 5 * scale**-1, "rho_bb": 4.0 * scale**-1}}
+    checks = scaling_checks(cfg, scale, bad)
     assert [c.holds for c in checks] == [False, False]
     assert "slope -1.000" in checks[0].ours
 
