@@ -73,6 +73,9 @@ class Claim:
         title: ``(config) -> str``: the check's name when it quotes a setting (``H_A_AD(1e-12) >
             H_A_FD(1e-12)``); ``name`` stays the row's fixed key in its table.
         quote: ``(config) -> str``: the paper statement when it quotes a setting.
+        timing: the claim is decided by wall-clock times (a speed-up, a cost slope, an equal-time
+            comparison). The reproduction ledger decides it on the machine that ran it; the test
+            suite never asserts it, since timings never go into unit tests.
     """
 
     name: str
@@ -84,6 +87,7 @@ class Claim:
     when: Callable[[Any], bool] | None = None
     title: Callable[[Any], str] | None = None
     quote: Callable[[Any], str] | None = None
+    timing: bool = False
 
     def check_name(self, config: Any) -> str:
         """The name of the check this row gives under ``config``."""

@@ -60,6 +60,7 @@ def _equal_time_claim(other: str, label: str, paper: str, rule: str) -> Claim:
         f"SgGN beats {label} at equal wall time",
         paper=paper,
         reads=(f"equal_time_vs_{other}",),
+        timing=True,
         criterion=lambda m, cfg: bool(_factors(m, other)) and all(f > 1 for f in _factors(m, other).values()),
         describe=lambda m, cfg: (
             "; ".join(f"{p}: {label}/SgGN error ratio {f:.3g}" for p, f in _factors(m, other).items()) + rule

@@ -159,6 +159,7 @@ class PreconditioningExperiment(Experiment[PreconditioningConfig]):
             "1D structured direct solver cost is linear in n",
             paper="fast direct solvers exploit the low-rank off-diagonal structure (bullet 4): O(n) in 1D",
             reads=("solve1d_slope",),
+            timing=True,
             criterion=lambda m, cfg: m["solve1d_slope"] < 1.3,  # slope_check's limit
             describe=lambda m, cfg: (
                 f"log-log slope of solve time vs n = {m['solve1d_slope']:.2f} over n = "

@@ -100,6 +100,7 @@ def _solver_claims(case: str) -> tuple[Claim, Claim]:
             paper="structure makes fast direct/preconditioned solvers feasible (bullet 4); a target "
             "speed-up at the largest n of this preset",
             reads=(case,),
+            timing=True,
             criterion=lambda m, cfg: _speed(case, m, cfg)[0],
             describe=lambda m, cfg: _speed_text(case, m, cfg),
             title=lambda cfg: f"{label} faster than dense Cholesky at n = {max(getattr(cfg, f'ns_{case}'))}",
