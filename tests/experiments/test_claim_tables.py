@@ -2,11 +2,12 @@
 
 The fast tests check the tables' shape and that the committed reproduction ledger
 (``docs/reproduction.json``, written by ``scripts/write_reproduction_docs.py`` from ``rankscope
-reproduce --preset quick``) covers every claim. The slow test runs each experiment's ``quick`` preset
-and asserts what the ledger found **robust** (held in every seed, with margin): every such claim
-holds, except claims decided by wall-clock times (``Claim.timing``), which no test asserts. Claims the ledger calls fragile, not reproduced or paper inconsistent are reported, never
-asserted, so no claim can flip with the CPU, and a verdict changes only when the ledger is regenerated
-and committed.
+reproduce --preset quick``) covers every claim, with a diagnosis for each one it does not find
+robust. The slow test runs each experiment's ``quick`` preset and asserts what the ledger found
+**robust** (held in every seed, with margin): every such claim holds, except claims decided by
+wall-clock times (``Claim.timing``), which no test asserts. Claims the ledger calls fragile, not
+reproduced or paper inconsistent are reported, never asserted, so no claim can flip with the CPU,
+and a verdict changes only when the ledger is regenerated and committed.
 """
 
 import json
