@@ -10,6 +10,8 @@ The paper gives neither the optimiser nor the number of steps; as the ``staircas
 full-batch Adam with learning rate 1e-3 on 1000 equispaced training points, which shows the
 staircase within a few thousand steps (quick: 6000 steps; paper: 30000). Everything is in
 ``LayersConfig`` and can be changed with ``--set``.
+
+Expected wall time on 2 cores: quick and paper not timed yet.
 """
 
 from __future__ import annotations

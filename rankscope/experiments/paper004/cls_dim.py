@@ -4,6 +4,8 @@ classifiers.
 The classification dimension (the least number of principal directions of the final features whose
 projection keeps 95% of the accuracy) of an MLP, a small ResNet and a small ViT trained on
 scikit-learn's digits, beside the ambient dimension, and the accuracy-vs-k curve of Fig. 2.
+
+Expected wall time on 2 cores: quick about 3.5 min (measured, 200-235 s on a loaded machine); paper not timed.
 """
 
 from __future__ import annotations

@@ -2,9 +2,23 @@
 
 A random fully connected layer on Gaussian inputs of shape ``C x 8 x 8`` followed by one component
 (3x3 convolution, FC, BatchNorm, LayerNorm, InstanceNorm, GroupNorm, ReLU, GELU); the numerical rank
-of the full Jacobian and the PCA dimension of the features before and after the component. BatchNorm
-runs in eval mode with running statistics measured on the features (the map a trained network
-applies): a per-channel affine map.
+of the full Jacobian and the PCA dimension of the features before and after the component.
+
+BatchNorm is measured in both modes; ``batchnorm_mode`` says which one the claims read:
+
+- ``"train"`` (default, the paper's): batch statistics. Paper 004 states that normalisations lose
+  dimensions "as the output feature remains invariant along the normalized direction at each point"
+  (Sec. 4.1 after Thm 3), which for BatchNorm holds only with batch statistics; its Fig. 3 uses
+  freshly randomised components (PyTorch builds them in training mode; the paper never mentions
+  eval mode), and its Jacobian code (Alg. A1) differentiates at one input. With one input the batch
+  is that point, so BatchNorm normalises each channel over its 8 x 8 positions, like InstanceNorm,
+  and the Jacobian loses 2 directions per channel. The PCA dimension of a batch of features is kept: with
+  the batch's statistics BatchNorm is one per-channel affine map of the whole batch.
+- ``"eval"``: running statistics measured on the features (the map a trained network applies at
+  test time): a per-channel affine map of full rank, which loses neither rank nor PCA dimension.
+
+Expected wall time on 2 cores (quick measured on a loaded machine; paper estimated, not
+measured): quick about 1 min, paper (C = 128, d = 8192) tens of minutes.
 """
 
 from __future__ import annotations
@@ -31,6 +45,7 @@ from rankscope.matrices.jacobian_ranks import partial_ranks
 from rankscope.store import RunDir
 
 __all__ = [
+    "BATCHNORM_MODES",
     "COMPONENTS",
     "ComponentsConfig",
     "ComponentsExperiment",
@@ -41,6 +56,8 @@ __all__ = [
 
 COMPONENTS = ("conv3x3", "fc", "batchnorm", "layernorm", "instancenorm", "groupnorm", "relu", "gelu")
 NORMS = ("batchnorm", "layernorm", "instancenorm", "groupnorm")
+#: BatchNorm with batch statistics (the paper's Fig. 3, Thm 3) or with running statistics (module doc)
+BATCHNORM_MODES = ("train", "eval")
 
 
 class _OnFlat(nn.Module):
@@ -62,8 +79,15 @@ def _gaussian_linear(d: int, gen: torch.Generator) -> nn.Module:
     return _OnFlat(lin)
 
 
-def build_component(name: str, channels: int, groups: int, gen: torch.Generator) -> nn.Module:
-    """One network component of Fig. 3 on ``(B, channels, 8, 8)`` features, weights drawn from ``gen``."""
+def build_component(
+    name: str, channels: int, groups: int, gen: torch.Generator, batchnorm_mode: str = "train"
+) -> nn.Module:
+    """One network component of Fig. 3 on ``(B, channels, 8, 8)`` features, weights drawn from ``gen``.
+
+    BatchNorm in ``batchnorm_mode="train"`` keeps no running statistics (it always normalises with the
+    statistics of the batch it is given, so a Jacobian at one point sees the point's own statistics);
+    in ``"eval"`` it tracks cumulative running statistics, to be filled by one training-mode pass.
+    """
     d = channels * 64
     if name == "conv3x3":
         conv = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
@@ -73,7 +97,9 @@ def build_component(name: str, channels: int, groups: int, gen: torch.Generator)
     if name == "fc":
         return _gaussian_linear(d, gen)
     table: dict[str, Any] = {
-        "batchnorm": lambda: nn.BatchNorm2d(channels, momentum=None),
+        "batchnorm": lambda: nn.BatchNorm2d(
+            channels, momentum=None, track_running_stats=batchnorm_mode == "eval"
+        ),
         "layernorm": lambda: nn.LayerNorm([channels, 8, 8]),
         "instancenorm": lambda: nn.InstanceNorm2d(channels),
         "groupnorm": lambda: nn.GroupNorm(groups, channels),
@@ -86,10 +112,12 @@ def build_component(name: str, channels: int, groups: int, gen: torch.Generator)
     return module
 
 
-def invariant_directions(name: str, channels: int, groups: int) -> int | None:
+def invariant_directions(name: str, channels: int, groups: int, batchnorm_mode: str = "train") -> int | None:
     """Thm 3's count of directions a normalisation is invariant to at a generic point: shift and scale
-    of each normalised group (2 per group); 0 for eval-mode BatchNorm (an affine map)."""
-    return {"layernorm": 2, "instancenorm": 2 * channels, "groupnorm": 2 * groups, "batchnorm": 0}.get(name)
+    of each normalised group (2 per group); BatchNorm with batch statistics at one point normalises
+    each channel over its positions (2 per channel), in eval mode it is an affine map (0)."""
+    bn = 2 * channels if batchnorm_mode == "train" else 0
+    return {"layernorm": 2, "instancenorm": 2 * channels, "groupnorm": 2 * groups, "batchnorm": bn}.get(name)
 
 
 @dataclass(frozen=True)
@@ -100,6 +128,7 @@ class ComponentsConfig(ExperimentConfig):
     groups: int = 4
     samples: int = 2048
     components: tuple[str, ...] = choice(COMPONENTS, COMPONENTS)
+    batchnorm_mode: str = choice("train", BATCHNORM_MODES)  # which BatchNorm the claims read
     much: float = 0.05  # "lose much": PCA-dimension loss >= this fraction
     little: float = 0.05  # "lose a little": Jacobian-rank loss <= this fraction of d
     chunk_size: int = 256
@@ -114,9 +143,18 @@ class ComponentsExperiment(Experiment[ComponentsConfig]):
         "quick": {"channels": 16, "groups": 4, "samples": 2048},
         "paper": {"channels": 128, "groups": 32, "samples": 5000},
     }
-    # BatchNorm in eval mode (a per-channel affine map of full rank) loses neither rank nor PCA dimension
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {
-        "quick": frozenset({"no component preserves rank"})
+    diagnoses: ClassVar[dict[str, str]] = {
+        "no component preserves rank": (
+            "failed before (issue 15) because BatchNorm ran in eval mode: with running statistics it is "
+            "a per-channel affine map (Jacobian rank 1024 -> 1024, PCA 1001 -> 1001 at C = 16, seed 0). "
+            "The paper's reason for the loss (Sec. 4.1 after Thm 3: the output is invariant along the "
+            "normalised direction at each point) needs batch statistics, its Fig. 3 randomises fresh "
+            "components (training mode in PyTorch) and its Alg. A1 differentiates at one input; so "
+            "the claim now reads batchnorm_mode = 'train': the Jacobian loses 2 per channel (1024 -> "
+            "992, as InstanceNorm), the PCA dimension stays (1001 -> 1001). Holds at seeds 0, 1, 2. "
+            "Eval mode is still measured (rank_after_eval, pca_after_eval in the BatchNorm row) and, "
+            "chosen with --set batchnorm_mode=eval, fails this claim"
+        ),
     }
     claims = (
         Claim(
@@ -150,9 +188,9 @@ class ComponentsExperiment(Experiment[ComponentsConfig]):
             describe=lambda m, cfg: (
                 "components losing neither Jacobian rank nor PCA dimension: "
                 + (", ".join(_rank_keepers(m)) or "none")
-                + " (BatchNorm in eval mode is a per-channel affine map of full rank; "
-                "the paper does not say which mode "
-                "it measured)"
+                + f" (BatchNorm read in {cfg.batchnorm_mode} mode"
+                + _batchnorm_modes_text(m)
+                + "; in eval mode it is a per-channel affine map of full rank)"
             ),
         ),
     )
@@ -170,21 +208,28 @@ class ComponentsExperiment(Experiment[ComponentsConfig]):
             before_pca = pca_dimension(feats.flatten(1))
             rows = []
             for i, name in enumerate(cfg.components):
-                comp = build_component(name, c, cfg.groups, gen)
-                if name == "batchnorm":
-                    comp.train()(feats)  # running statistics of the features (cumulative average)
-                comp.eval()
-                net = nn.Sequential(base, comp)
-                after_rank = partial_ranks(net, x, "all", ["1"], chunk_size=cfg.chunk_size).ranks[0]
+                modes = BATCHNORM_MODES if name == "batchnorm" else (cfg.batchnorm_mode,)
+                after: dict[str, tuple[int, int]] = {}
+                for mode in modes:
+                    comp = build_component(name, c, cfg.groups, gen, mode)
+                    if name == "batchnorm" and mode == "eval":
+                        comp.train()(feats)  # running statistics of the features (cumulative average)
+                    comp.eval()  # a no-op for BatchNorm without running statistics
+                    net = nn.Sequential(base, comp)
+                    after_rank = partial_ranks(net, x, "all", ["1"], chunk_size=cfg.chunk_size).ranks[0]
+                    after[mode] = (after_rank, pca_dimension(comp(feats).flatten(1)))
                 row = {
                     "step": i,
                     "component": name,
                     "rank_before": before_rank,
-                    "rank_after": after_rank,
+                    "rank_after": after[cfg.batchnorm_mode][0],
                     "pca_before": before_pca,
-                    "pca_after": pca_dimension(comp(feats).flatten(1)),
-                    "predicted_loss": invariant_directions(name, c, cfg.groups),
+                    "pca_after": after[cfg.batchnorm_mode][1],
+                    "predicted_loss": invariant_directions(name, c, cfg.groups, cfg.batchnorm_mode),
                 }
+                if name == "batchnorm":
+                    for mode, (r, p) in after.items():
+                        row[f"rank_after_{mode}"], row[f"pca_after_{mode}"] = r, p
                 rows.append(row)
                 run_dir.append_metrics(row)
                 progress("components", i + 1, len(cfg.components))
@@ -275,20 +320,31 @@ def _invariant_tolerance(m: Any) -> int:
 
 def _norms_lose_little(m: Any, cfg: ComponentsConfig) -> bool:
     jl, norms, d = _losses(m)[1], _present(m)[1], m["d"]
-    pred = {k: invariant_directions(k, cfg.channels, cfg.groups) for k in norms}
+    pred = {k: invariant_directions(k, cfg.channels, cfg.groups, cfg.batchnorm_mode) for k in norms}
     tol = _invariant_tolerance(m)
     return bool(norms) and all(abs(jl[k] - (pred[k] or 0)) <= tol and jl[k] <= cfg.little * d for k in norms)
 
 
 def _norms_lose_little_text(m: Any, cfg: ComponentsConfig) -> str:
     jl, norms = _losses(m)[1], _present(m)[1]
-    pred = {k: invariant_directions(k, cfg.channels, cfg.groups) for k in norms}
+    pred = {k: invariant_directions(k, cfg.channels, cfg.groups, cfg.batchnorm_mode) for k in norms}
     return (
-        "Jacobian-rank loss vs Thm 3's invariant directions (2 per normalised group; 0 for eval-mode "
-        "BatchNorm, an affine map): "
+        "Jacobian-rank loss vs Thm 3's invariant directions (2 per normalised group; BatchNorm in "
+        f"{cfg.batchnorm_mode} mode: 2 per channel with batch statistics at one point, 0 in eval mode): "
         + ", ".join(f"{k} {jl[k]} vs {pred[k]}" for k in norms)
         + f" (criterion: within {_invariant_tolerance(m)} of the count, and <= {cfg.little:.0%} of "
         f"d = {m['d']})"
+    )
+
+
+def _batchnorm_modes_text(m: Any) -> str:
+    """Both BatchNorm modes' rank and PCA dimension after, when the row has them."""
+    bn = _losses(m)[0].get("batchnorm", {})
+    return "".join(
+        f"; {mode}: rank {bn['rank_before']}->{bn[f'rank_after_{mode}']}, "
+        f"PCA {bn['pca_before']}->{bn[f'pca_after_{mode}']}"
+        for mode in BATCHNORM_MODES
+        if f"rank_after_{mode}" in bn
     )
 
 

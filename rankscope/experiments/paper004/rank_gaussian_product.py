@@ -12,6 +12,8 @@ by the QR (Benettin) method in float64 (``G_l Q_{l-1} = Q_l R_l``; ``(1/L) sum_l
 same limit for every k and no resolution limit), and, as in the paper, the float32 product (scaled by
 ``1/sqrt(n)`` per layer, which leaves every ratio unchanged and keeps float32 in range) with its
 numerical rank (eq. (4)) and the PCA dimension of features ``J_L x`` of Gaussian inputs.
+
+Expected wall time on 2 cores: quick under 1 min (measured, 17-44 s on a loaded machine); paper not timed.
 """
 
 from __future__ import annotations

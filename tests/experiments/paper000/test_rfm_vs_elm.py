@@ -7,7 +7,7 @@ import pytest
 
 from rankscope.experiments import run_experiment
 from rankscope.experiments.base import resolve_config
-from rankscope.experiments.paper000.rfm_vs_elm import RfmVsElmExperiment, rfm_checks
+from rankscope.experiments.paper000.rfm_vs_elm import RfmVsElmExperiment, lstsq_cutoff, rfm_checks
 from rankscope.store import RunDir
 
 RFM_TINY = {"n_features": 36, "counts": [18, 36], "fit_points": 6, "error_points": 8, "map_points": 11}
@@ -64,3 +64,18 @@ def test_rfm_tiny_run_writes_the_run_directory(tmp_path):
     assert arrays["map/RFM"].shape == arrays["map/exact"].shape == (11, 11)
     with pytest.raises(ValueError, match="divisible by the 9 subdomains"):
         run_experiment("rfm-vs-elm", "quick", tmp_path / "bad", {**RFM_TINY, "counts": [20]})
+    assert all(set(r["rel_l2_error"]) == {"lstsq", "truncated_svd", "lstsq_machine_eps"} for r in records)
+    assert {r["seed"] for r in records} == {0}
+
+
+def test_lstsq_cutoff_is_numpys_default_or_scipys():
+    m, n = 3600, 900
+    assert lstsq_cutoff("numpy", m, n) == pytest.approx(np.finfo(np.float64).eps * m)
+    assert lstsq_cutoff("scipy", m, n) is None
+    with pytest.raises(ValueError, match="lstsq_rcond must be one of"):
+        lstsq_cutoff("matlab", m, n)
+
+
+def test_the_run_seed_moves_the_feature_seeds():
+    cfg = resolve_config(RfmVsElmExperiment(), "paper", {"seed": 5})
+    assert tuple(cfg.seed + s for s in cfg.seeds) == (5, 6, 7)

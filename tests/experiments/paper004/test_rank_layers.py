@@ -59,3 +59,27 @@ def test_tiny_layers_run_and_resume(tmp_path):
     a, b = RunDir(tmp_path / "l").read_metrics(), RunDir(tmp_path / "k").read_metrics()
     assert [(r["net"], r["iter"], r["loss"]) for r in a] == [(r["net"], r["iter"], r["loss"]) for r in b]
     assert _summary(tmp_path / "k")["measures"]["partial_ranks"] == s["measures"]["partial_ranks"]
+
+
+def test_code_threshold_is_the_square_root_of_eq4s():
+    import numpy as np
+
+    from rankscope.experiments.paper004.rank_layers import code_threshold_ranks
+    from rankscope.linalg import Spectrum, numerical_rank
+    from rankscope.matrices.jacobian_ranks import PartialRanks, partial_ranks
+
+    k = 100
+    cut4 = k * float(np.finfo(np.float32).eps)  # eq. (4): 1.19e-5 relative
+    values = np.array([1.0, 0.1, 10 * cut4, 0.5 * cut4])  # the code's cut is sqrt(cut4) = 3.4e-3
+    spec = Spectrum(values, kind="svd", dtype="float64", shape=(4, k))
+    res = PartialRanks(("a",), (3,), (spec,), (4,), k, "forward", "numerical", None)
+    assert numerical_rank(spec, cut4) == 3
+    assert code_threshold_ranks(res) == [2]
+    # and on a real net it agrees with the library's rule that recomputes J^T J in float32
+    import torch
+
+    net = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    x = torch.randn(8, generator=torch.Generator().manual_seed(0))
+    ours = code_threshold_ranks(partial_ranks(net, x, "all", ["0", "2"]))
+    lib = partial_ranks(net, x, "all", ["0", "2"], rank_rule="jtj_torch_default").ranks
+    assert ours == list(lib)
