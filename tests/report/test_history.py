@@ -1,7 +1,5 @@
 import math
 
-import numpy as np
-
 from rankscope.nets import MLP
 from rankscope.report.history import history_figures, is_monitor_history
 from rankscope.sampling import gauss_legendre
