@@ -202,10 +202,10 @@ def partial_jacobians(
     )
     chunk = check_positive_int("chunk_size", chunk_size)
     chosen = check_mode(mode)
-    idx = patch_indices(x.shape, patch)
+    idx = patch_indices(x.shape, patch).to(x.device)  # tensors live on the input's device
     names = _check_layers(model, layers)
     if zero_outside:
-        mask = torch.zeros(x.numel(), dtype=x.dtype)
+        mask = torch.zeros(x.numel(), dtype=x.dtype, device=x.device)
         mask[idx] = 1.0
         x = x * mask.reshape(x.shape)
     p0 = x.reshape(-1)[idx].clone()
@@ -220,7 +220,7 @@ def partial_jacobians(
                     out: tuple[torch.Tensor, ...] = torch.func.jvp(fn, (p0,), (v,))[1]
                     return out
 
-                eye = torch.eye(idx.numel(), dtype=x.dtype)
+                eye = torch.eye(idx.numel(), dtype=x.dtype, device=x.device)
                 cols = torch.func.vmap(column, chunk_size=chunk)(eye)
                 out = {n: c.T for n, c in zip(names, cols, strict=True)}
             else:

@@ -161,3 +161,14 @@ def test_a_training_model_is_measured_in_eval_mode_silently_and_its_flags_restor
     plain = nn.Sequential(nn.Linear(4, 3), nn.Tanh())  # nothing mode-dependent: every mode agrees
     xs = torch.randn(4, generator=torch.Generator().manual_seed(2))
     assert partial_ranks(plain, xs, "all", mode="train").ranks == partial_ranks(plain, xs, "all").ranks
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_partial_jacobians_on_cuda_equal_the_cpu_ones():
+    net = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3)).double()
+    x = torch.rand(6, dtype=torch.float64)
+    cpu = partial_jacobians(net, x, "all", ["0", "2"], zero_outside=True)
+    gpu = partial_jacobians(net.cuda(), x.cuda(), "all", ["0", "2"], zero_outside=True)
+    for name in cpu:
+        assert gpu[name].device.type == "cuda"
+        torch.testing.assert_close(gpu[name].cpu(), cpu[name])
