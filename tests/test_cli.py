@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from rankscope.cli import app
 from rankscope.experiments import REGISTRY, Experiment, run_experiment
+from rankscope.experiments.claims import Result
+from rankscope.experiments.config import ExperimentConfig
 from rankscope.store import MARKER_FILE, RunDir
 
 if sys.version_info >= (3, 11):
@@ -177,8 +179,7 @@ def test_dry_run_on_an_existing_run_says_what_would_happen(tmp_path):
 
 
 @dataclass(frozen=True)
-class ProbeConfig:
-    threads: int = 1
+class ProbeConfig(ExperimentConfig):
     fail: bool = False
 
 
@@ -196,7 +197,7 @@ class _Probe(Experiment):
         run_dir.append_metrics({"step": 0, "torch": torch.get_num_threads(), "blas": blas})
         if config.fail:
             raise RuntimeError("boom")
-        return {"checks": []}
+        return Result()
 
 
 @pytest.fixture

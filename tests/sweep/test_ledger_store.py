@@ -37,7 +37,8 @@ def test_claim_ledger_reads_one_row_per_claim_from_the_run_directories(fake_repr
         "L1_n6.width": (6.0, 2),
         "L1_n6.initial_eps_rank": (2.5, 2),
     }
-    assert all(r.undiagnosed for r in e.rows)  # staircase declares no diagnoses
+    declared = get_experiment("staircase").diagnoses
+    assert [r.undiagnosed for r in e.rows] == [r.claim not in declared for r in e.rows]
 
 
 def test_build_ledger_covers_every_experiment_the_marker_names(fake_reproduction):
