@@ -13,7 +13,10 @@ normal equations; we use the plain L2 product). The SgGN notes (papers/sggn-note
 
 1D (``Interval`` or ``(low, high)``): exact closed forms (:mod:`rankscope.matrices.relu_1d`).
 
-2D/3D (``Box``): quadrature. The default rule is the composite 2-point Gauss-Legendre product rule
+2D (``Box``) without a rule: exact, by polygon integration (:mod:`rankscope.matrices.relu_2d`).
+
+2D with a rule, and 3D (``Box``): quadrature. The default rule is the composite 2-point
+Gauss-Legendre product rule
 with ``panels`` cells per axis (:func:`rankscope.sampling.gauss_legendre`). The integrands have
 kinks (A: gradient jump) or jumps (H, Hhat) along the hyperplanes ``w_i . x + b_i = 0``; a cell cut
 by a hyperplane integrates with error ``O(h^{d+1})`` for a kink and ``O(h^d)`` for a jump, and
@@ -38,6 +41,7 @@ from rankscope.matrices.relu_1d import (
     active_intervals_1d,
     neuron_report_1d,
 )
+from rankscope.matrices.relu_2d import ReluEntries2D
 from rankscope.nets.shallow_relu import ShallowReLU, random_neurons
 from rankscope.sampling.domains import Box, Domain
 from rankscope.sampling.gauss import gauss_legendre
@@ -92,6 +96,9 @@ def _matrix(net: ShallowReLU, domain: Domain, quadrature: Quadrature | None, kin
     if box.dim == 1 and quadrature is None:
         neuron_report_1d(net, box, warn=True)
         return _moments_1d(net, box.lows[0], box.highs[0], kind)
+    if box.dim == 2 and quadrature is None:
+        exact = ReluEntries2D(net, box)
+        return exact.layer_gauss_newton() if kind == "layer_gauss_newton" else exact.matrix(kind)
     return _quad_matrix(net, quadrature or _default_rule(box), kind)
 
 
@@ -99,7 +106,8 @@ def mass_matrix(net: ShallowReLU, domain: Domain, *, quadrature: Quadrature | No
     """``A_ij = int_Omega relu(w_i.x + b_i) relu(w_j.x + b_j) dx`` (paper 003), shape (n, n).
 
     1D: exact closed form (warns about zero-weight, dead, linear and coincident neurons).
-    2D/3D: the ``quadrature`` rule, default composite Gauss-Legendre (error O(h^2), see module doc).
+    2D: exact polygon integration unless a ``quadrature`` is given. 3D: the ``quadrature`` rule,
+    default composite Gauss-Legendre (error O(h^2), see module doc).
 
     Example:
         >>> from rankscope.nets import uniform_breakpoints_1d
@@ -112,7 +120,8 @@ def mass_matrix(net: ShallowReLU, domain: Domain, *, quadrature: Quadrature | No
 def heaviside_matrix(net: ShallowReLU, domain: Domain, *, quadrature: Quadrature | None = None) -> np.ndarray:
     """``H_ij = int_Omega h(w_i.x + b_i) h(w_j.x + b_j) dx`` (paper 003), shape (n, n).
 
-    1D exact (the length of the common active set); 2D/3D by quadrature (error O(h)).
+    1D exact (the length of the common active set); 2D exact (the area of the common active
+    polygon) unless a ``quadrature`` is given; 3D by quadrature (error O(h)).
     """
     return _matrix(net, domain, quadrature, "heaviside")
 

@@ -24,8 +24,10 @@ from rankscope.sampling import Box, Interval
 
 __all__ = [
     "Target",
+    "kink_2d",
     "line_discontinuity_2d",
     "multi_frequency",
+    "smooth_2d",
     "step_function",
     "transition_layer",
 ]
@@ -51,6 +53,8 @@ class Target:
         breaks: 1D only: points of the domain where ``u`` jumps (or changes fastest); a quadrature
             split there integrates ``u`` accurately. Empty for smooth or 2D targets.
         description: the formula, for reports.
+        lines: 2D only: the lines ``a1 x1 + a2 x2 + c = 0`` (rows ``(a1, a2, c)``) along which ``u``
+            jumps or has a kink; a polygon rule split there integrates ``u`` accurately.
 
     Calling a target validates the points: ``target(x)`` with ``x`` (N, d) -> (N,).
 
@@ -65,6 +69,7 @@ class Target:
     domain: Interval | Box
     breaks: tuple[float, ...] = ()
     description: str = ""
+    lines: tuple[tuple[float, float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not callable(self.function):
@@ -75,6 +80,12 @@ class Target:
         if not isinstance(self.domain, (Interval, Box)):
             raise TypeError(f"target domain must be an Interval or a Box; got {describe(self.domain)}")
         object.__setattr__(self, "breaks", tuple(float(b) for b in self.breaks))
+        lines = tuple(tuple(float(v) for v in line) for line in self.lines)
+        if any(len(line) != 3 or not all(np.isfinite(line)) for line in lines):
+            raise ValueError(
+                f"target lines must be finite rows (a1, a2, c) of a . x + c = 0; got {self.lines!r}"
+            )
+        object.__setattr__(self, "lines", lines)
 
     @property
     def dim(self) -> int:
@@ -196,4 +207,53 @@ def line_discontinuity_2d(
         domain,
         (),
         f"u = 1 where {nrm[0]:g} x1 + {nrm[1]:g} x2 > {s:g}, else 0",
+        ((float(nrm[0]), float(nrm[1]), -s),),
+    )
+
+
+def smooth_2d(*, frequency: float = 1.0, domain: Box = Box((0.0, 0.0), (1.0, 1.0))) -> Target:
+    """``u(x) = sin(pi f x1) cos(pi f x2) + x1 x2``: a smooth 2D target (issue 17's smooth case).
+
+    Example:
+        >>> round(float(smooth_2d()(np.array([[0.5, 0.0]]))[0]), 12)
+        1.0
+    """
+    if not isinstance(domain, Box) or domain.dim != 2:
+        raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
+    f = _finite("frequency", frequency)
+    return Target(
+        "smooth2d",
+        lambda x: np.sin(np.pi * f * x[:, 0]) * np.cos(np.pi * f * x[:, 1]) + x[:, 0] * x[:, 1],
+        domain,
+        (),
+        f"u = sin({f:g} pi x1) cos({f:g} pi x2) + x1 x2",
+    )
+
+
+def kink_2d(
+    normal: tuple[float, float] = (1.0, 0.4),
+    offset: float = 0.6,
+    *,
+    domain: Box = Box((0.0, 0.0), (1.0, 1.0)),
+) -> Target:
+    """``u(x) = |normal . x - offset| + 0.5 sin(pi x2)``: a gradient jump along a line not aligned with
+    the axes (issue 17's kink case). The line is carried in ``lines`` for split quadrature.
+
+    Example:
+        >>> kink_2d().lines
+        ((1.0, 0.4, -0.6),)
+    """
+    if not isinstance(domain, Box) or domain.dim != 2:
+        raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
+    nrm = np.array([_finite("normal[0]", normal[0]), _finite("normal[1]", normal[1])])
+    if not np.any(nrm != 0):
+        raise ValueError(f"normal must be a non-zero vector; got {tuple(normal)}")
+    s = _finite("offset", offset)
+    return Target(
+        "kink2d",
+        lambda x: np.abs(x @ nrm - s) + 0.5 * np.sin(np.pi * x[:, 1]),
+        domain,
+        (),
+        f"u = |{nrm[0]:g} x1 + {nrm[1]:g} x2 - {s:g}| + 0.5 sin(pi x2)",
+        ((float(nrm[0]), float(nrm[1]), -s),),
     )

@@ -68,3 +68,15 @@ def test_bad_targets_raise_naming_the_argument():
         step_function()(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="must return"):
         Target("bad", lambda x: np.zeros(2), Interval(0.0, 1.0))(np.zeros((3, 1)))
+
+
+def test_2d_targets_carry_their_lines():
+    from rankscope.problems.relu_targets import kink_2d, smooth_2d
+
+    k = kink_2d()
+    x = np.array([[0.6, 0.0], [0.2, 1.0]])
+    assert np.allclose(k(x), [0.0, 0.0])  # on the kink line and at sin(pi) = 0
+    assert smooth_2d().lines == ()
+    assert line_discontinuity_2d().lines == ((-0.5, 1.0, -0.25),)
+    with pytest.raises(ValueError, match="non-zero"):
+        kink_2d((0.0, 0.0))

@@ -1,0 +1,323 @@
+"""Compiled kernels of the exact 2D ReLU matrices: polygon clipping and exact polygon integrals.
+
+Paper 003 (the display after "may be related to the following matrix forms"):
+``A_ij = int_Omega relu(l_i) relu(l_j) dx`` and ``H_ij = int_Omega h(l_i) h(l_j) dx`` with
+``l_i(x) = w_i . x + b_i``. On ``P_ij = Omega ∩ {l_i >= 0} ∩ {l_j >= 0}`` -- a convex polygon of at
+most ``k + 2`` vertices for a ``k``-gon ``Omega`` -- the integrands are ``l_i l_j`` (degree 2) and 1.
+Both are integrated exactly over a triangle fan ``T_m = (p_0, p_m, p_{m+1})`` of ``P_ij``:
+
+    int_T f g dx = |T| / 12 * (sum_a f_a g_a + (sum_a f_a)(sum_a g_a))
+
+for affine ``f, g`` with vertex values ``f_a, g_a`` (a = 1, 2, 3), the degree-2 moment identity of a
+triangle (check: ``f = g = 1`` gives ``|T| (3 + 9) / 12 = |T|``).
+
+Accuracy: ``P_i = Omega ∩ {l_i >= 0}`` is clipped once per neuron (Sutherland-Hodgman) and the values
+``l_i`` are carried on its vertices: a vertex made on the line ``l_i = 0`` carries exactly 0 and the
+other value is interpolated along the edge (exact for affine functions), so no value is recomputed
+where it would cancel, and every fan term is a sum of non-negative numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+MAX_VERTICES = 24
+"""Largest polygon the kernels accept: the domain's vertex count plus two must not exceed it."""
+
+
+@njit(cache=True)
+def _clip_one(
+    vx: np.ndarray,
+    vy: np.ndarray,
+    k: int,
+    wx: float,
+    wy: float,
+    b: float,
+    ox: np.ndarray,
+    oy: np.ndarray,
+    ol: np.ndarray,
+) -> int:
+    """``{l >= 0}`` part of the polygon ``(vx, vy)[:k]``, ``l = wx x + wy y + b``: writes vertices and
+    their values of ``l`` (0 on the cut) to ``ox, oy, ol``; returns the vertex count."""
+    m = 0
+    for i in range(k):
+        j = i + 1 if i + 1 < k else 0
+        li = wx * vx[i] + wy * vy[i] + b
+        lj = wx * vx[j] + wy * vy[j] + b
+        if li >= 0.0:
+            ox[m] = vx[i]
+            oy[m] = vy[i]
+            ol[m] = li
+            m += 1
+        if (li > 0.0 and lj < 0.0) or (li < 0.0 and lj > 0.0):  # strict: no duplicate vertices
+            t = li / (li - lj)
+            ox[m] = vx[i] + t * (vx[j] - vx[i])
+            oy[m] = vy[i] + t * (vy[j] - vy[i])
+            ol[m] = 0.0
+            m += 1
+    return m
+
+
+@njit(cache=True, parallel=True)
+def neuron_polygons(
+    dom_x: np.ndarray, dom_y: np.ndarray, w: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``P_i = Omega ∩ {l_i >= 0}`` for every neuron: vertices ``px, py`` (n, K), values of ``l_i``
+    on them (n, K), vertex counts (n,)."""
+    n = w.shape[0]
+    kk = dom_x.shape[0] + 1
+    px = np.zeros((n, kk))
+    py = np.zeros((n, kk))
+    pl = np.zeros((n, kk))
+    cnt = np.zeros(n, dtype=np.int64)
+    for i in prange(n):
+        cnt[i] = _clip_one(dom_x, dom_y, dom_x.shape[0], w[i, 0], w[i, 1], b[i], px[i], py[i], pl[i])
+    return px, py, pl, cnt
+
+
+@njit(cache=True)
+def _pair(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    k: int,
+    wx: float,
+    wy: float,
+    b: float,
+    kind: int,
+    qx: np.ndarray,
+    qy: np.ndarray,
+    qa: np.ndarray,
+    qc: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Integrals over ``P_i ∩ {l_j >= 0}`` given ``P_i`` with its ``l_i`` values ``pl``.
+
+    ``kind`` 0: ``out[0] = int l_i l_j``; 1: ``out[0] = area``; 2: the six moments
+    ``int (1, x, y, xx, xy, yy)`` in ``out[:6]``.
+    """
+    m = 0
+    for i in range(k):
+        j = i + 1 if i + 1 < k else 0
+        ci = wx * px[i] + wy * py[i] + b
+        cj = wx * px[j] + wy * py[j] + b
+        if ci >= 0.0:
+            qx[m] = px[i]
+            qy[m] = py[i]
+            qa[m] = pl[i]
+            qc[m] = ci
+            m += 1
+        if (ci > 0.0 and cj < 0.0) or (ci < 0.0 and cj > 0.0):
+            t = ci / (ci - cj)
+            qx[m] = px[i] + t * (px[j] - px[i])
+            qy[m] = py[i] + t * (py[j] - py[i])
+            qa[m] = pl[i] + t * (pl[j] - pl[i])
+            qc[m] = 0.0
+            m += 1
+    for r in range(6):
+        out[r] = 0.0
+    for t in range(1, m - 1):
+        u = t + 1
+        ex1 = qx[t] - qx[0]
+        ey1 = qy[t] - qy[0]
+        ex2 = qx[u] - qx[0]
+        ey2 = qy[u] - qy[0]
+        area = 0.5 * (ex1 * ey2 - ey1 * ex2)
+        if area <= 0.0:
+            continue
+        if kind == 0:
+            fa = qa[0] + qa[t] + qa[u]
+            fc = qc[0] + qc[t] + qc[u]
+            s = qa[0] * qc[0] + qa[t] * qc[t] + qa[u] * qc[u]
+            out[0] += area * (s + fa * fc) / 12.0
+        elif kind == 1:
+            out[0] += area
+        else:
+            sx = qx[0] + qx[t] + qx[u]
+            sy = qy[0] + qy[t] + qy[u]
+            out[0] += area
+            out[1] += area * sx / 3.0
+            out[2] += area * sy / 3.0
+            out[3] += area * (qx[0] * qx[0] + qx[t] * qx[t] + qx[u] * qx[u] + sx * sx) / 12.0
+            out[4] += area * (qx[0] * qy[0] + qx[t] * qy[t] + qx[u] * qy[u] + sx * sy) / 12.0
+            out[5] += area * (qy[0] * qy[0] + qy[t] * qy[t] + qy[u] * qy[u] + sy * sy) / 12.0
+
+
+@njit(cache=True, parallel=True)
+def block(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    kind: int,
+) -> np.ndarray:
+    """``M[rows][:, cols]`` for ``kind`` 0 (mass) or 1 (Heaviside), shape (len(rows), len(cols)).
+
+    Entry ``(i, j)`` is computed as ``(min, max)``, so blocks agree bitwise with :func:`symmetric`."""
+    nr, nc = rows.shape[0], cols.shape[0]
+    out = np.empty((nr, nc))
+    kk = px.shape[1] + 1
+    for a in prange(nr):
+        qx = np.empty(kk)
+        qy = np.empty(kk)
+        qa = np.empty(kk)
+        qc = np.empty(kk)
+        acc = np.empty(6)
+        for c in range(nc):
+            i = min(rows[a], cols[c])  # the (min, max) order of :func:`symmetric`: bitwise symmetric
+            j = max(rows[a], cols[c])
+            _pair(px[i], py[i], pl[i], cnt[i], w[j, 0], w[j, 1], b[j], kind, qx, qy, qa, qc, acc)
+            out[a, c] = acc[0]
+    return out
+
+
+@njit(cache=True)
+def _upper_row(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    kind: int,
+    i: int,
+    out: np.ndarray,
+    qx: np.ndarray,
+    qy: np.ndarray,
+    qa: np.ndarray,
+    qc: np.ndarray,
+    acc: np.ndarray,
+) -> None:
+    for j in range(i, w.shape[0]):
+        _pair(px[i], py[i], pl[i], cnt[i], w[j, 0], w[j, 1], b[j], kind, qx, qy, qa, qc, acc)
+        out[i, j] = acc[0]
+        out[j, i] = acc[0]
+
+
+@njit(cache=True, parallel=True)
+def symmetric(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    kind: int,
+    out: np.ndarray,
+) -> None:
+    """The full symmetric ``M`` (kind 0 or 1) into ``out`` (n, n): upper triangle computed, mirrored.
+
+    Rows ``r`` and ``n - 1 - r`` go to the same task, so the triangular work is balanced."""
+    n = w.shape[0]
+    kk = px.shape[1] + 1
+    for r in prange((n + 1) // 2):
+        qx = np.empty(kk)
+        qy = np.empty(kk)
+        qa = np.empty(kk)
+        qc = np.empty(kk)
+        acc = np.empty(6)
+        _upper_row(px, py, pl, cnt, w, b, kind, r, out, qx, qy, qa, qc, acc)
+        if n - 1 - r != r:
+            _upper_row(px, py, pl, cnt, w, b, kind, n - 1 - r, out, qx, qy, qa, qc, acc)
+
+
+@njit(cache=True, parallel=True)
+def moments(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+) -> np.ndarray:
+    """The six moments ``int_{P_ij} (1, x, y, x^2, xy, y^2)`` per pair, shape (len(rows), len(cols), 6)."""
+    nr, nc = rows.shape[0], cols.shape[0]
+    out = np.empty((nr, nc, 6))
+    kk = px.shape[1] + 1
+    for a in prange(nr):
+        qx = np.empty(kk)
+        qy = np.empty(kk)
+        qa = np.empty(kk)
+        qc = np.empty(kk)
+        i = rows[a]
+        for c in range(nc):
+            j = cols[c]
+            _pair(px[i], py[i], pl[i], cnt[i], w[j, 0], w[j, 1], b[j], 2, qx, qy, qa, qc, out[a, c])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def diagonal(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    idx: np.ndarray,
+    kind: int,
+) -> np.ndarray:
+    """``M_ii`` for ``i`` in ``idx`` (kind 0 or 1)."""
+    out = np.empty(idx.shape[0])
+    kk = px.shape[1] + 1
+    for a in prange(idx.shape[0]):
+        qx = np.empty(kk)
+        qy = np.empty(kk)
+        qa = np.empty(kk)
+        qc = np.empty(kk)
+        acc = np.empty(6)
+        i = idx[a]
+        _pair(px[i], py[i], pl[i], cnt[i], w[i, 0], w[i, 1], b[i], kind, qx, qy, qa, qc, acc)
+        out[a] = acc[0]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def matvec(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    x: np.ndarray,
+    kind: int,
+) -> np.ndarray:
+    """``M x`` without storing M (kind 0 or 1): every entry evaluated once, O(n) memory."""
+    n = w.shape[0]
+    out = np.empty(n)
+    kk = px.shape[1] + 1
+    for i in prange(n):
+        qx = np.empty(kk)
+        qy = np.empty(kk)
+        qa = np.empty(kk)
+        qc = np.empty(kk)
+        acc = np.empty(6)
+        s = 0.0
+        for j in range(n):
+            _pair(px[i], py[i], pl[i], cnt[i], w[j, 0], w[j, 1], b[j], kind, qx, qy, qa, qc, acc)
+            s += acc[0] * x[j]
+        out[i] = s
+    return out
+
+
+@njit(cache=True, parallel=True)
+def clip_all(
+    px: np.ndarray, py: np.ndarray, cnt: np.ndarray, a1: float, a2: float, c: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every polygon ``(px, py)[i, :cnt[i]]`` clipped to ``a1 x + a2 y + c >= 0``: (px', py', cnt')."""
+    n, k = px.shape
+    ox = np.zeros((n, k + 1))
+    oy = np.zeros((n, k + 1))
+    ol = np.zeros((n, k + 1))  # the clip's values, unused here
+    oc = np.zeros(n, dtype=np.int64)
+    for i in prange(n):
+        oc[i] = _clip_one(px[i], py[i], cnt[i], a1, a2, c, ox[i], oy[i], ol[i])
+    return ox, oy, oc
