@@ -41,6 +41,9 @@ __all__ = ["KINDS_2D", "ReluEntries2D"]
 KINDS_2D: tuple[str, ...] = ("mass", "heaviside")
 """Scalar matrices :meth:`ReluEntries2D.entries` evaluates (``layer_gauss_newton`` has 3x3 blocks)."""
 
+PARALLEL_PAIRS = 1 << 16
+"""Blocks of at least this many entries are computed on all numba threads, smaller ones on one."""
+
 Target2D = Callable[[np.ndarray], npt.ArrayLike]
 
 
@@ -105,7 +108,8 @@ class ReluEntries2D:
         """
         k = self._kind(kind)
         r, c = _indices("rows", rows, self.n), _indices("cols", cols, self.n)
-        return np.asarray(kern.block(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c, k))
+        fn = kern.block if r.size * c.size >= PARALLEL_PAIRS else kern.block_serial
+        return np.asarray(fn(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c, k))
 
     def matrix(self, kind: str = "mass", *, out: np.ndarray | None = None) -> np.ndarray:
         """The whole symmetric (n, n) matrix (upper triangle computed and mirrored), into ``out`` if given."""

@@ -144,6 +144,33 @@ def _pair(
             out[5] += area * (qy[0] * qy[0] + qy[t] * qy[t] + qy[u] * qy[u] + sy * sy) / 12.0
 
 
+@njit(cache=True)
+def _block_row(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    ri: int,
+    cols: np.ndarray,
+    kind: int,
+    out: np.ndarray,
+) -> None:
+    """Row ``ri`` of a block into ``out`` (len(cols),); pair ``(i, j)`` computed as ``(min, max)``."""
+    kk = px.shape[1] + 1
+    qx = np.empty(kk)
+    qy = np.empty(kk)
+    qa = np.empty(kk)
+    qc = np.empty(kk)
+    acc = np.empty(6)
+    for c in range(cols.shape[0]):
+        i = min(ri, cols[c])  # the (min, max) order of :func:`symmetric`: bitwise symmetric
+        j = max(ri, cols[c])
+        _pair(px[i], py[i], pl[i], cnt[i], w[j, 0], w[j, 1], b[j], kind, qx, qy, qa, qc, acc)
+        out[c] = acc[0]
+
+
 @njit(cache=True, parallel=True)
 def block(
     px: np.ndarray,
@@ -156,23 +183,31 @@ def block(
     cols: np.ndarray,
     kind: int,
 ) -> np.ndarray:
-    """``M[rows][:, cols]`` for ``kind`` 0 (mass) or 1 (Heaviside), shape (len(rows), len(cols)).
+    """``M[rows][:, cols]`` for ``kind`` 0 (mass) or 1 (Heaviside), shape (len(rows), len(cols)), rows
+    in parallel. Entries agree bitwise with :func:`symmetric` and :func:`block_serial`."""
+    out = np.empty((rows.shape[0], cols.shape[0]))
+    for a in prange(rows.shape[0]):
+        _block_row(px, py, pl, cnt, w, b, rows[a], cols, kind, out[a])
+    return out
 
-    Entry ``(i, j)`` is computed as ``(min, max)``, so blocks agree bitwise with :func:`symmetric`."""
-    nr, nc = rows.shape[0], cols.shape[0]
-    out = np.empty((nr, nc))
-    kk = px.shape[1] + 1
-    for a in prange(nr):
-        qx = np.empty(kk)
-        qy = np.empty(kk)
-        qa = np.empty(kk)
-        qc = np.empty(kk)
-        acc = np.empty(6)
-        for c in range(nc):
-            i = min(rows[a], cols[c])  # the (min, max) order of :func:`symmetric`: bitwise symmetric
-            j = max(rows[a], cols[c])
-            _pair(px[i], py[i], pl[i], cnt[i], w[j, 0], w[j, 1], b[j], kind, qx, qy, qa, qc, acc)
-            out[a, c] = acc[0]
+
+@njit(cache=True)
+def block_serial(
+    px: np.ndarray,
+    py: np.ndarray,
+    pl: np.ndarray,
+    cnt: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    kind: int,
+) -> np.ndarray:
+    """:func:`block` on one thread: for the many small blocks of a compression, where starting the
+    thread pool costs more than the work (and oversubscribes a shared machine)."""
+    out = np.empty((rows.shape[0], cols.shape[0]))
+    for a in range(rows.shape[0]):
+        _block_row(px, py, pl, cnt, w, b, rows[a], cols, kind, out[a])
     return out
 
 

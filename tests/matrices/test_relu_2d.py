@@ -36,7 +36,8 @@ def _edges(vertices):
 
 def _reference(vertices, li, lj, kind):
     """30-digit integral of l_i l_j (mass) or 1 (heaviside) over the polygon ∩ {l_i >= 0} ∩ {l_j >= 0}."""
-    cons = [*_edges(vertices), tuple(mpmath.mpf(float(t)) for t in li), tuple(mpmath.mpf(float(t)) for t in lj)]
+    mp = [tuple(mpmath.mpf(float(t)) for t in line) for line in (li, lj)]
+    cons = [*_edges(vertices), *mp]
     xs = [mpmath.mpf(float(p[0])) for p in vertices]
     lo, hi = min(xs), max(xs)
     brk = {lo, hi}

@@ -5,13 +5,15 @@ O(n) direct solvers of the 1D ReLU mass and Heaviside matrices.
 HSS-type structured Cholesky factor (``hss_factor``: the factor; ``hss_preconditioner``: a factor as
 a CG preconditioner); ``hss_nested``: the nested-basis HSS solved by extended sparsification
 (``hss_nested_factor``: the factored result). ``ordering``: neuron orderings clustering similar
-hyperplanes (the cluster tree).
+hyperplanes (the cluster tree). ``hodlr``: a symmetric HODLR matrix compressed from entries alone
+(adaptive cross approximation) and factored by recursive Woodbury (the 2D ReLU solver's core).
 ``relu1d_mass`` / ``relu1d_heaviside`` (with ``relu1d_mass_mixed``, ``relu1d_common`` and
 ``compensated``): the O(n) 1D solvers. ``residuals``: backward error (``ord`` selects the norm),
 relative residual and A-norm of an error. Neurons and domains are read structurally, so this package
 imports nothing above ``rankscope.linalg``.
 """
 
+from rankscope.linalg.structured.hodlr import HODLR, aca, hodlr_from_entries
 from rankscope.linalg.structured.hss import hss_cholesky
 from rankscope.linalg.structured.hss_factor import HSSCholesky
 from rankscope.linalg.structured.hss_nested import hss_nested
@@ -26,6 +28,7 @@ from rankscope.linalg.structured.residuals import a_norm, backward_error, relati
 
 __all__ = [
     "CGResult",
+    "HODLR",
     "HSSCholesky",
     "HSSPreconditioner",
     "IllConditionedWarning",
@@ -34,10 +37,12 @@ __all__ = [
     "ReluHeavisideSolver1D",
     "ReluMassSolver1D",
     "a_norm",
+    "aca",
     "backward_error",
     "basis_change_preconditioner",
     "bisection_order",
     "hat_basis_1d",
+    "hodlr_from_entries",
     "hss_cholesky",
     "hss_nested",
     "hyperplane_embedding",
