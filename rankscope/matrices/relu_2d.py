@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rankscope._checks import check_choice, check_positive_int, describe
+from rankscope.matrices import relu_2d_blocks as blk
 from rankscope.matrices import relu_2d_kernels as kern
 from rankscope.nets.shallow_relu import ShallowReLU
 from rankscope.sampling.domains import Box
@@ -108,7 +109,7 @@ class ReluEntries2D:
         """
         k = self._kind(kind)
         r, c = _indices("rows", rows, self.n), _indices("cols", cols, self.n)
-        fn = kern.block if r.size * c.size >= PARALLEL_PAIRS else kern.block_serial
+        fn = blk.block if r.size * c.size >= PARALLEL_PAIRS else blk.block_serial
         return np.asarray(fn(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c, k))
 
     def matrix(self, kind: str = "mass", *, out: np.ndarray | None = None) -> np.ndarray:
@@ -120,14 +121,14 @@ class ReluEntries2D:
             raise ValueError(
                 f"out must be a C-contiguous float64 ({self.n}, {self.n}) array; got {describe(out)}"
             )
-        kern.symmetric(self._px, self._py, self._pl, self._cnt, self._w, self._b, k, out)
+        blk.symmetric(self._px, self._py, self._pl, self._cnt, self._w, self._b, k, out)
         return out
 
     def diagonal(self, kind: str = "mass") -> np.ndarray:
         """``diag(M)``, shape (n,): ``int_Omega relu(l_i)^2`` (mass) or the active area (Heaviside)."""
         k = self._kind(kind)
         idx = np.arange(self.n, dtype=np.int64)
-        return np.asarray(kern.diagonal(self._px, self._py, self._pl, self._cnt, self._w, self._b, idx, k))
+        return np.asarray(blk.diagonal(self._px, self._py, self._pl, self._cnt, self._w, self._b, idx, k))
 
     def layer_gauss_newton(
         self, rows: npt.ArrayLike | None = None, cols: npt.ArrayLike | None = None
@@ -138,13 +139,13 @@ class ReluEntries2D:
         """
         r, c = _indices("rows", rows, self.n), _indices("cols", cols, self.n)
         # (R, C, 6): the moments of 1, x, y, xx, xy, yy
-        m = np.asarray(kern.moments(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c))
-        blk = np.empty((r.size, c.size, 3, 3))
+        m = np.asarray(blk.moments(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c))
+        g3 = np.empty((r.size, c.size, 3, 3))
         order = ((3, 4, 1), (4, 5, 2), (1, 2, 0))
         for a in range(3):
             for bb in range(3):
-                blk[:, :, a, bb] = m[:, :, order[a][bb]]
-        return blk.transpose(0, 2, 1, 3).reshape(3 * r.size, 3 * c.size)
+                g3[:, :, a, bb] = m[:, :, order[a][bb]]
+        return g3.transpose(0, 2, 1, 3).reshape(3 * r.size, 3 * c.size)
 
     def matvec(self, x: npt.ArrayLike, kind: str = "mass") -> np.ndarray:
         """``M x`` for the exact M, matrix-free: O(n^2) entries, O(n) memory."""
@@ -152,7 +153,7 @@ class ReluEntries2D:
         vec = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))
         if vec.shape != (self.n,):
             raise ValueError(f"x must have shape ({self.n},); got {describe(vec)}")
-        return np.asarray(kern.matvec(self._px, self._py, self._pl, self._cnt, self._w, self._b, vec, k))
+        return np.asarray(blk.matvec(self._px, self._py, self._pl, self._cnt, self._w, self._b, vec, k))
 
     def _pieces(self, lines: npt.ArrayLike) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Every ``P_i`` split at ``lines``: a list of batches ``(px, py, count)``, each (n, K)."""

@@ -18,14 +18,6 @@ def test_neuron_polygons_carry_zero_on_the_cut():
     assert np.sum(pl[0, :k] == 0.0) == 2  # the two cut vertices carry exactly 0
 
 
-def test_pair_moments_of_the_unit_square():
-    w = np.array([[0.0, 0.0]])
-    b = np.array([1.0])  # the constant 1: the pair's support is the whole square
-    poly = kern.neuron_polygons(SQ_X, SQ_Y, w, b)
-    m = kern.moments(*poly, w, b, np.array([0]), np.array([0]))[0, 0]
-    assert np.allclose(m, [1, 1 / 2, 1 / 2, 1 / 3, 1 / 4, 1 / 3], rtol=1e-15)
-
-
 def test_clip_all_halves_every_polygon():
     w = np.array([[0.0, 0.0], [0.0, 0.0]])
     b = np.array([1.0, 1.0])

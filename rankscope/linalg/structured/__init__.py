@@ -13,7 +13,8 @@ relative residual and A-norm of an error. Neurons and domains are read structura
 imports nothing above ``rankscope.linalg``.
 """
 
-from rankscope.linalg.structured.hodlr import HODLR, aca, hodlr_from_entries
+from rankscope.linalg.structured.hodlr import HODLR, hodlr_from_entries
+from rankscope.linalg.structured.hodlr_aca import aca
 from rankscope.linalg.structured.hss import hss_cholesky
 from rankscope.linalg.structured.hss_factor import HSSCholesky
 from rankscope.linalg.structured.hss_nested import hss_nested
@@ -27,8 +28,8 @@ from rankscope.linalg.structured.relu1d_mass import ReluMassSolver1D
 from rankscope.linalg.structured.residuals import a_norm, backward_error, relative_residual
 
 __all__ = [
-    "CGResult",
     "HODLR",
+    "CGResult",
     "HSSCholesky",
     "HSSPreconditioner",
     "IllConditionedWarning",

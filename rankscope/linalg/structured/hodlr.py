@@ -8,10 +8,8 @@ Format (hierarchically off-diagonal low rank, weak admissibility): on a balanced
 ordering ``perm`` (contiguous index ranges), every node ``[s, e)`` with children ``[s, m)``, ``[m, e)``
 stores its off-diagonal block ``A[s:m, m:e] ~ U V^T``; leaves store their dense diagonal blocks.
 
-* **Compression** -- only entries: each off-diagonal block by adaptive cross approximation with
-  partial pivoting (ACA, Bebendorf 2000), stopped when the new cross ``||u_k|| ||v_k||`` falls below
-  ``tol * scale`` twice in a row and a sample of random entries of the block agrees to that
-  tolerance, then recompressed (QR of both factors, SVD of the small core) to the same tolerance.
+* **Compression** -- only entries: each off-diagonal block by adaptive cross approximation
+  (:func:`~rankscope.linalg.structured.hodlr_aca.aca`) to the absolute tolerance ``tol * scale``.
   ``scale`` is ``trace(A)`` (from the diagonal), an upper bound of ``||A||_2`` for a PSD matrix, so
   the tolerance is absolute: ``||A - A_H||_2 <~ tol ||A||_2`` per block.
 * **Factorisation** -- ``A_H + shift I`` by the recursive Sherman-Morrison-Woodbury formula
@@ -26,99 +24,16 @@ and ``as_preconditioner()``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import LinearOperator
-from threadpoolctl import threadpool_limits
 
 from rankscope._checks import check_nonnegative, check_positive_int
+from rankscope.linalg.structured.hodlr_aca import Entries, aca
 
-__all__ = ["HODLR", "aca", "hodlr_from_entries"]
-
-Entries = Callable[[np.ndarray, np.ndarray], np.ndarray]
-"""``entries(rows, cols) -> A[rows][:, cols]`` for integer index arrays."""
-
-
-def aca(
-    entries: Entries,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    tol: float,
-    *,
-    max_rank: int | None = None,
-    samples: int = 64,
-    rng: np.random.Generator | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``A[rows][:, cols] ~ U V^T`` by ACA with partial pivoting, to absolute tolerance ``tol``.
-
-    Stops when two successive crosses have ``||u|| ||v|| <= tol`` and ``samples`` random entries of the
-    residual are below ``tol`` in modulus (a missed part restarts ACA at the worst sampled row).
-    Returns ``U`` (len(rows), r) and ``V`` (len(cols), r); ``r = 0`` for a block below ``tol``.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):  # vector work: threads only contend
-        return _aca(entries, rows, cols, tol, max_rank, samples, rng)
-
-
-def _aca(
-    entries: Entries,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    tol: float,
-    max_rank: int | None,
-    samples: int,
-    rng: np.random.Generator | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    m, n = rows.size, cols.size
-    cap = min(m, n) if max_rank is None else min(max_rank, m, n)
-    rng = np.random.default_rng(0) if rng is None else rng
-    u_all = np.zeros((m, min(cap, 64)))
-    v_all = np.zeros((n, min(cap, 64)))
-    used_rows = np.zeros(m, dtype=bool)
-    k, i, small = 0, 0, 0
-    while k < cap:
-        if k == u_all.shape[1]:  # grow the factors geometrically
-            grow = min(cap, 2 * k)
-            u_all = np.hstack([u_all, np.zeros((m, grow - k))])
-            v_all = np.hstack([v_all, np.zeros((n, grow - k))])
-        row = entries(rows[i : i + 1], cols)[0] - v_all[:, :k] @ u_all[i, :k]
-        used_rows[i] = True
-        j = int(np.argmax(np.abs(row)))
-        piv = row[j]
-        if piv != 0.0:
-            col = entries(rows, cols[j : j + 1])[:, 0] - u_all[:, :k] @ v_all[j, :k]
-            u_all[:, k], v_all[:, k] = col, row / piv
-            small = small + 1 if np.linalg.norm(col) * np.linalg.norm(row / piv) <= tol else 0
-            k += 1
-            nxt = np.abs(col)
-            nxt[used_rows] = -1.0
-            i = int(np.argmax(nxt))
-        else:
-            small += 1
-            free = np.flatnonzero(~used_rows)
-            i = int(free[0]) if free.size else i
-        if small >= 2 or used_rows.all():
-            ri = rng.integers(0, m, size=min(samples, m))
-            ci = rng.integers(0, n, size=min(samples, n))
-            probe = entries(rows[ri], cols[ci]) - u_all[ri, :k] @ v_all[ci, :k].T
-            worst = np.unravel_index(int(np.argmax(np.abs(probe))), probe.shape)
-            if abs(probe[worst]) <= tol or used_rows[ri[worst[0]]]:
-                break
-            i, small = int(ri[worst[0]]), 0
-    if k == 0:
-        return np.zeros((m, 0)), np.zeros((n, 0))
-    return _recompress(u_all[:, :k], v_all[:, :k], tol)
-
-
-def _recompress(u: np.ndarray, v: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Truncate ``U V^T`` to the singular values above ``tol`` (QR of both factors, SVD of the core)."""
-    qu, ru = np.linalg.qr(u)
-    qv, rv = np.linalg.qr(v)
-    w, s, zt = np.linalg.svd(ru @ rv.T)
-    r = int(np.sum(s > tol))
-    return qu @ (w[:, :r] * s[:r]), qv @ zt[:r].T
+__all__ = ["HODLR", "hodlr_from_entries"]
 
 
 @dataclass

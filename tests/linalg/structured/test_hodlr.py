@@ -8,7 +8,7 @@ low rank off the diagonal, SPD).
 import numpy as np
 import pytest
 
-from rankscope.linalg.structured import HODLR, aca, hodlr_from_entries
+from rankscope.linalg.structured import HODLR, hodlr_from_entries
 
 
 def _kernel(points, fn, diag=0.0):
@@ -19,32 +19,6 @@ def _kernel(points, fn, diag=0.0):
         return out
 
     return entries
-
-
-def test_aca_recovers_an_exactly_rank_one_block():
-    x = np.sort(np.random.default_rng(0).random(300))
-    ent = _kernel(x, lambda d: np.exp(-np.abs(d)))
-    rows, cols = np.arange(150), np.arange(150, 300)
-    u, v = aca(ent, rows, cols, 1e-14)
-    assert u.shape[1] == 1  # exp(-(y - x)) = exp(-y) exp(x) for x < y
-    assert np.abs(u @ v.T - ent(rows, cols)).max() <= 1e-14
-
-
-def test_aca_meets_its_tolerance_on_a_numerically_low_rank_block():
-    x = np.linspace(0, 1, 400)
-    ent = _kernel(x, lambda d: np.exp(-4 * d**2))
-    rows, cols = np.arange(200), np.arange(200, 400)
-    for tol in (1e-6, 1e-10):
-        u, v = aca(ent, rows, cols, tol)
-        err = np.linalg.norm(u @ v.T - ent(rows, cols), 2)
-        assert err <= 10 * tol
-        sv = np.linalg.svd(ent(rows, cols), compute_uv=False)
-        assert u.shape[1] <= int(np.sum(sv > tol / 10)) + 2  # not much above the numerical rank
-
-
-def test_aca_of_a_zero_block_has_rank_zero():
-    u, v = aca(lambda r, c: np.zeros((r.size, c.size)), np.arange(5), np.arange(5, 9), 1e-12)
-    assert u.shape == (5, 0) and v.shape == (4, 0)
 
 
 @pytest.mark.parametrize("n,leaf", [(300, 32), (257, 40), (64, 100)])
