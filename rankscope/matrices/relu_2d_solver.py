@@ -88,7 +88,8 @@ def _groups(wu: np.ndarray, bu: np.ndarray, merge_tol: float) -> list[np.ndarray
             groups.append(np.array(cur))
             cur = [b]
     groups.append(np.array(cur))
-    return groups
+    # representatives in the net's order: without duplicates the kept neurons are the net itself
+    return sorted((np.sort(g) for g in groups), key=lambda g: int(g[0]))
 
 
 class ReluLeastSquares2D(LinearOperator):  # type: ignore[misc]
@@ -198,7 +199,10 @@ class ReluLeastSquares2D(LinearOperator):  # type: ignore[misc]
 
     def solve(self, f: npt.ArrayLike, *, check: bool = True) -> np.ndarray:
         """``c`` with ``A c = f`` for the kept neurons' load ``f`` (n_kept,); sets ``last_backward_error``
-        (with the exact matrix-free A, O(n^2) entries) unless ``check=False``."""
+        (with the exact matrix-free A, O(n^2) entries) unless ``check=False``.
+
+        The kept neurons are the net's in its order (without duplicates: the net itself); merged
+        duplicates keep their smallest index (:meth:`expand` maps ``c`` back to the whole net)."""
         fv = np.asarray(f, dtype=np.float64).reshape(-1)
         if fv.shape != (self.shape[0],):
             raise ValueError(f"f must have shape ({self.shape[0]},); got {describe(fv)}")

@@ -33,6 +33,15 @@ def test_fit_reaches_the_dense_function_error_within_one_percent(target, method)
         assert solver.last_iterations >= 1
 
 
+def test_solve_takes_the_nets_own_load_vector_in_its_order():
+    net = random_neurons(200, 2, seed=9)
+    e = ReluEntries2D(net)
+    a = e.matrix()
+    f = e.load_vector(smooth_2d())
+    c = ReluLeastSquares2D(net, leaf_size=32).solve(f)
+    assert np.linalg.norm(a @ c - f) <= 1e-9 * np.linalg.norm(f)
+
+
 def test_never_forms_the_matrix(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the solver formed A")

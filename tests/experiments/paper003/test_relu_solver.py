@@ -7,7 +7,7 @@ import pytest
 from rankscope.experiments import run_experiment
 from rankscope.experiments.paper003.relu_solver import speed_check
 
-TINY = {"ns_1d": [64, 128], "ns_2d": [96, 192], "leaf_size": 32}
+TINY = {"ns_1d": [64, 128], "ns_2d": [96, 192], "leaf_size": 32, "ns_fit": [128, 256], "fit_leaf_size": 32}
 
 
 def test_tiny_run_writes_the_run_directory(tmp_path):
@@ -17,6 +17,12 @@ def test_tiny_run_writes_the_run_directory(tmp_path):
     assert list((tmp_path / "r" / "figures").glob("*.png"))
     checks = {c["name"]: c for c in json.loads((tmp_path / "r" / "summary.json").read_text())["checks"]}
     assert checks["2D HSS-PCG reaches backward error 1e-10"]["holds"]
+    assert checks["2D least squares (exact A, HODLR) fits within 1% of dense's function error"]["holds"]
+    assert checks["2D least squares (exact A, HODLR) reaches backward error 1e-10"]["holds"]
+    assert (
+        "crossover n"
+        in checks["2D least squares (exact A, HODLR) faster than dense at the largest n"]["ours"]
+    )
     speed = checks["1D structured solver faster than dense Cholesky at n = 128"]  # title(cfg), quote(cfg)
     assert "target speed-up >= 5x" in speed["paper"]
 
