@@ -28,14 +28,12 @@ def _block_row(
     cols: np.ndarray,
     kind: int,
     out: np.ndarray,
+    scratch: np.ndarray,
 ) -> None:
-    """Row ``ri`` of a block into ``out`` (len(cols),); pair ``(i, j)`` computed as ``(min, max)``."""
-    kk = px.shape[1] + 1
-    qx = np.empty(kk)
-    qy = np.empty(kk)
-    qa = np.empty(kk)
-    qc = np.empty(kk)
-    acc = np.empty(6)
+    """Row ``ri`` of a block into ``out`` (len(cols),); pair ``(i, j)`` computed as ``(min, max)``.
+
+    ``scratch`` (5, K + 2): the clipped polygon's buffers, allocated once per thread by the caller."""
+    qx, qy, qa, qc, acc = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     for c in range(cols.shape[0]):
         i = min(ri, cols[c])  # the (min, max) order of :func:`symmetric`: bitwise symmetric
         j = max(ri, cols[c])
@@ -59,7 +57,8 @@ def block(
     in parallel. Entries agree bitwise with :func:`symmetric` and :func:`block_serial`."""
     out = np.empty((rows.shape[0], cols.shape[0]))
     for a in prange(rows.shape[0]):
-        _block_row(px, py, pl, cnt, w, b, rows[a], cols, kind, out[a])
+        scratch = np.empty((5, max(px.shape[1] + 1, 6)))
+        _block_row(px, py, pl, cnt, w, b, rows[a], cols, kind, out[a], scratch)
     return out
 
 
@@ -78,8 +77,9 @@ def block_serial(
     """:func:`block` on one thread: for the many small blocks of a compression, where starting the
     thread pool costs more than the work (and oversubscribes a shared machine)."""
     out = np.empty((rows.shape[0], cols.shape[0]))
+    scratch = np.empty((5, max(px.shape[1] + 1, 6)))
     for a in range(rows.shape[0]):
-        _block_row(px, py, pl, cnt, w, b, rows[a], cols, kind, out[a])
+        _block_row(px, py, pl, cnt, w, b, rows[a], cols, kind, out[a], scratch)
     return out
 
 

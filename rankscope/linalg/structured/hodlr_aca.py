@@ -55,23 +55,25 @@ def _aca(
     m, n = rows.size, cols.size
     cap = min(m, n) if max_rank is None else min(max_rank, m, n)
     rng = np.random.default_rng(0) if rng is None else rng
-    u_all = np.zeros((m, min(cap, 64)))
-    v_all = np.zeros((n, min(cap, 64)))
+    # crosses as rows of ut (k, m) and vt (k, n): the leading k rows are contiguous, so every residual
+    # update is one BLAS gemv on them, with no copy
+    ut = np.zeros((min(cap, 64), m))
+    vt = np.zeros((min(cap, 64), n))
     used_rows = np.zeros(m, dtype=bool)
     k, i, small = 0, 0, 0
     while k < cap:
-        if k == u_all.shape[1]:  # grow the factors geometrically
+        if k == ut.shape[0]:  # grow the factors geometrically
             grow = min(cap, 2 * k)
-            u_all = np.hstack([u_all, np.zeros((m, grow - k))])
-            v_all = np.hstack([v_all, np.zeros((n, grow - k))])
-        row = entries(rows[i : i + 1], cols)[0] - v_all[:, :k] @ u_all[i, :k]
+            ut = np.vstack([ut, np.zeros((grow - k, m))])
+            vt = np.vstack([vt, np.zeros((grow - k, n))])
+        row = entries(rows[i : i + 1], cols)[0] - ut[:k, i] @ vt[:k]
         used_rows[i] = True
         j = int(np.argmax(np.abs(row)))
         piv = row[j]
         if piv != 0.0:
-            col = entries(rows, cols[j : j + 1])[:, 0] - u_all[:, :k] @ v_all[j, :k]
-            u_all[:, k], v_all[:, k] = col, row / piv
-            small = small + 1 if np.linalg.norm(col) * np.linalg.norm(row / piv) <= tol else 0
+            col = entries(rows, cols[j : j + 1])[:, 0] - vt[:k, j] @ ut[:k]
+            ut[k], vt[k] = col, row / piv
+            small = small + 1 if np.linalg.norm(col) * np.linalg.norm(vt[k]) <= tol else 0
             k += 1
             nxt = np.abs(col)
             nxt[used_rows] = -1.0
@@ -83,14 +85,14 @@ def _aca(
         if small >= 2 or used_rows.all():
             ri = rng.integers(0, m, size=min(samples, m))
             ci = rng.integers(0, n, size=min(samples, n))
-            probe = entries(rows[ri], cols[ci]) - u_all[ri, :k] @ v_all[ci, :k].T
+            probe = entries(rows[ri], cols[ci]) - ut[:k, ri].T @ vt[:k, ci]
             worst = np.unravel_index(int(np.argmax(np.abs(probe))), probe.shape)
             if abs(probe[worst]) <= tol or used_rows[ri[worst[0]]]:
                 break
             i, small = int(ri[worst[0]]), 0
     if k == 0:
         return np.zeros((m, 0)), np.zeros((n, 0))
-    return _recompress(u_all[:, :k], v_all[:, :k], tol)
+    return _recompress(ut[:k].T, vt[:k].T, tol)
 
 
 def _recompress(u: np.ndarray, v: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
