@@ -8,6 +8,10 @@ operator (matrix-free) needed to come within 1% of dense. Single-threaded so the
 depend on the machine's other load:
 
     OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python scripts/relu_2d_floor.py 1024 2048 4096
+
+With ``--tikhonov N`` it prints instead the fitted-function errors of the Tikhonov fits
+``c_mu = (A + mu lambda_max I)^{-1} f`` at n = N (by ``eigh``), beside dense Cholesky's: how far
+down the spectrum the best fit reaches.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import sys
 import time
 
+import numpy as np
 import scipy.linalg
 
 from rankscope.linalg.structured import hyperplane_ordering, pcg
@@ -76,5 +81,28 @@ def main(sizes: list[int]) -> None:
             print(row, flush=True)
 
 
+def tikhonov(n: int) -> None:
+    """Function errors of Tikhonov fits at ``mu / lambda_max`` = 1e-6 ... 1e-14, and of Cholesky."""
+    net = random_neurons(n, 2, seed=0)
+    ex = ReluEntries2D(net)
+    a = ex.matrix()
+    lam, q = np.linalg.eigh(a)
+    chol = scipy.linalg.cho_factor(a, lower=True)
+    for u in (smooth_2d(), kink_2d()):
+        f, u2 = ex.load_vector(u, lines=u.lines), ex.norm2(u, lines=u.lines)
+        beta = q.T @ f
+        row = []
+        for mu in (1e-6, 1e-8, 1e-10, 1e-12, 1e-14):
+            c = q @ (beta / (lam + mu * lam[-1]))
+            row.append(f"{mu:.0e}: {ex.function_error(c, f, u2, ac=a @ c):.4e}")
+        c = scipy.linalg.cho_solve(chol, f)
+        print(
+            f"n={n} {u.name}: " + ", ".join(row) + f", Cholesky: {ex.function_error(c, f, u2, ac=a @ c):.4e}"
+        )
+
+
 if __name__ == "__main__":
-    main([int(s) for s in sys.argv[1:]] or [1024, 2048])
+    if sys.argv[1:2] == ["--tikhonov"]:
+        tikhonov(int(sys.argv[2]))
+    else:
+        main([int(s) for s in sys.argv[1:]] or [1024, 2048])
