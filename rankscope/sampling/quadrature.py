@@ -41,6 +41,16 @@ if TYPE_CHECKING:
 __all__ = ["Quadrature", "quadrature"]
 
 
+def _points(name: str, value: Any) -> np.ndarray:
+    """Points ``(m, d)`` (or sample-shaped ``(m, *shape)``, e.g. images) as finite float64, or raise."""
+    arr = _to_numpy(name, value)
+    if arr.ndim <= 2:
+        arr = as_matrix(name, arr)
+    elif not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; got {int(np.sum(~np.isfinite(arr)))} NaN or Inf values")
+    return np.asarray(arr, dtype=np.float64)
+
+
 def _frozen(arr: np.ndarray) -> np.ndarray:
     out = np.array(arr, dtype=np.float64, copy=True)
     out.setflags(write=False)
@@ -55,7 +65,9 @@ class Quadrature:
     (compare ``points``/``weights`` with numpy when needed).
 
     Args:
-        points: (m, d) float64, finite, ``m >= 1``, ``d >= 1``.
+        points: (m, d) float64, finite, ``m >= 1``, ``d >= 1``; or sample-shaped ``(m, *shape)``
+            points such as images ``(m, c, h, w)`` (the rule then weights whole samples; models
+            receive the points in that shape, and ``dim`` is ``prod(shape)``).
         weights: (m,) float64, finite and ``>= 0``.
         rule: name of the rule that produced it, e.g. ``"gauss_legendre"``, ``"trapezoid"``,
             ``"uniform"``, ``"monte_carlo"``, ``"sobol"``, ``"boundary"``, ``"points"``.
@@ -72,9 +84,12 @@ class Quadrature:
     rule: str
 
     def __post_init__(self) -> None:
-        pts = as_matrix("points", self.points)
-        if pts.shape[0] < 1 or pts.shape[1] < 1:
-            raise ValueError(f"points must have shape (m, d) with m >= 1 and d >= 1; got shape {pts.shape}")
+        pts = _points("points", self.points)
+        if pts.shape[0] < 1 or min(pts.shape[1:]) < 1:
+            raise ValueError(
+                f"points must have shape (m, d) (or (m, *sample_shape), e.g. images (m, c, h, w), every "
+                f"axis >= 1) with m >= 1 and d >= 1; got shape {pts.shape}"
+            )
         w = as_vector("weights", self.weights)
         if w.shape[0] != pts.shape[0]:
             raise ValueError(
@@ -94,8 +109,14 @@ class Quadrature:
 
     @property
     def dim(self) -> int:
-        """Spatial dimension ``d``."""
-        return int(self.points.shape[1])
+        """Spatial dimension ``d``; for sample-shaped points (e.g. images ``(m, c, h, w)``) the
+        number of input values per point, ``prod(sample_shape)``."""
+        return int(np.prod(self.points.shape[1:]))
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """The shape of one point: ``(d,)``, or e.g. ``(c, h, w)`` for images."""
+        return tuple(int(k) for k in self.points.shape[1:])
 
     def __len__(self) -> int:
         return int(self.points.shape[0])
@@ -131,7 +152,8 @@ class Quadrature:
     def to_torch(
         self, dtype: torch.dtype | None = None, device: torch.device | str | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Points (m, d) and weights (m,) as fresh torch tensors (default ``torch.float64``)."""
+        """Points (m, d) (or (m, *sample_shape)) and weights (m,) as fresh torch tensors (default
+        ``torch.float64``)."""
         import torch
 
         dtype = torch.float64 if dtype is None else dtype
@@ -147,7 +169,8 @@ def quadrature(points: MatrixLike, weights: VectorLike | None = None, *, rule: s
     ``1/m`` and sum to 1, not to a domain volume (multiply by the volume for an integral).
 
     Args:
-        points: numpy array or torch tensor of shape (m, d); a 1-D array of length m means (m, 1).
+        points: numpy array or torch tensor of shape (m, d) (a 1-D array of length m means (m, 1)),
+            or sample-shaped (m, *shape), e.g. a batch of images (m, c, h, w).
         weights: optional (m,) non-negative weights (numpy or torch); default ``1/m`` each.
         rule: the name recorded on the result.
 
@@ -158,7 +181,7 @@ def quadrature(points: MatrixLike, weights: VectorLike | None = None, *, rule: s
     pts = _to_numpy("points", points)
     if pts.ndim == 1:
         pts = pts[:, None]
-    pts = as_matrix("points", pts)
+    pts = _points("points", pts)
     if weights is None:
         m = pts.shape[0]
         if m < 1:

@@ -179,3 +179,34 @@ def test_rules_reject_bad_domain(rule):
         rule((1.0, 1.0), 3)
     with pytest.raises(TypeError, match=r"domain must be an Interval, a Box or a \(low, high\)"):
         rule([0.0, 1.0], 3)
+
+
+def test_image_shaped_points_are_samples():
+    import torch
+
+    from rankscope.matrices import gram_matrix
+
+    imgs = np.random.default_rng(0).random((12, 1, 8, 8))
+    q = quadrature(imgs)
+    assert q.points.shape == (12, 1, 8, 8) and q.sample_shape == (1, 8, 8) and q.dim == 64
+    assert q.total_weight == pytest.approx(1.0)
+    pts, _ = q.to_torch(dtype=torch.float32)
+    assert pts.shape == (12, 1, 8, 8)
+    torch.manual_seed(0)
+    cnn = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 3, 3),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(108, 5),
+        torch.nn.Tanh(),
+    )
+    g = gram_matrix(cnn, "last", q)  # the last hidden layer: the ReLU after the convolution
+    feats = cnn.double()[:3](torch.tensor(imgs)).detach().numpy()
+    assert g.shape == (108, 108)
+    assert np.allclose(g, feats.T @ feats / 12, rtol=1e-12, atol=1e-14)  # D^T W D, W = 1/m
+    bad = imgs.copy()
+    bad[3, 0, 2, 2] = np.nan
+    with pytest.raises(ValueError, match="points must be finite"):
+        quadrature(bad)
+    with pytest.raises(ValueError, match=r"every axis >= 1"):
+        quadrature(np.zeros((4, 0, 8, 8)), np.ones(4))
