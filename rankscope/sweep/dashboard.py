@@ -33,7 +33,10 @@ _COLOURS = {"holds": "#1a7f37", "fragile": "#d4a017", "fails": "#c62828", "missi
 
 _EXTRA_CSS = """
 body { max-width: 1500px; }
-table.ledger td { font-size: 0.88em; }
+table.ledger { width: 100%; }
+table.ledger td { font-size: 0.88em; overflow-wrap: anywhere; }
+table.ledger th { overflow-wrap: normal; }
+table.ledger tr.diagnosis td { background: #fafafa; color: #333; border-top: none; }
 td.verdict { font-weight: bold; white-space: nowrap; }
 .v-robust { color: #1a7f37; background: #e9f7ee; }
 .v-fragile { color: #8a5a00; background: #fff4d6; }
@@ -141,19 +144,23 @@ def _criterion(row: LedgerRow) -> str:
 
 def _row_html(row: LedgerRow) -> str:
     cls = "v-" + row.verdict.replace(" ", "-")
+    diagnosis = _diagnosis(row)
+    # the diagnosis is prose: a full-width row under its claim, so the table fits any window
+    below = (
+        f"<tr class='diagnosis'><td colspan='9'><b>diagnosis:</b> {diagnosis}</td></tr>" if diagnosis else ""
+    )
     return (
         f"<tr><td>{html.escape(row.experiment)}</td><td>{html.escape(row.claim)}</td>"
         f"<td>{html.escape(row.statement)}</td><td class='num'>{_values(row)}</td>"
         f"<td>{_criterion(row)}</td><td class='num'>{row.held} of {row.total}</td>"
         f"<td class='num'>{_margin(row)}</td><td>{strip_svg(row)}</td>"
-        f'<td class="verdict {cls}">{html.escape(row.verdict)}</td><td>{_diagnosis(row)}</td></tr>'
+        f'<td class="verdict {cls}">{html.escape(row.verdict)}</td></tr>{below}'
     )
 
 
 _HEAD = (
     "<tr><th>experiment</th><th>claim</th><th>the paper states</th><th>ours (mean ± std)</th>"
-    "<th>criterion (seed 0)</th><th>held</th><th>margin (z)</th><th>seeds</th><th>verdict</th>"
-    "<th>diagnosis</th></tr>"
+    "<th>criterion (seed 0)</th><th>held</th><th>margin (z)</th><th>seeds</th><th>verdict</th></tr>"
 )
 
 

@@ -96,3 +96,44 @@ def test_build_dashboard_from_a_reproduction_root(fake_reproduction):
     assert page.count("<svg") == len(Ledger.from_json((fake_reproduction / "ledger.json").read_text()).rows)
     write_ledger(fake_reproduction)
     assert build_dashboard(fake_reproduction) == path
+
+
+def _chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no chromium on PATH (Debian: apt-get install chromium)")
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_dashboard_renders_in_headless_chromium_without_horizontal_overflow(
+    fake_reproduction, tmp_path, width
+):
+    import subprocess
+
+    import matplotlib.image
+
+    page = build_dashboard(fake_reproduction, refresh_ledger=True)
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            f"--window-size={width},1200",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    img = matplotlib.image.imread(shot)
+    assert img.shape[1] == width
+    ink = img[..., :3].mean(axis=2) < 0.5  # dark pixels: text, lines, dots
+    assert ink.mean() > 0.005  # something is drawn
+    # the ledger table fits the window: nothing is drawn in the rightmost 1% of columns
+    # (a table wider than the window is clipped there, leaving text cut at the edge)
+    assert not ink[:, -max(3, width // 100) :].any()
