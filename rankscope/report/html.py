@@ -19,93 +19,24 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import datetime as _dt
 import html
-import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rankscope.store import REPORT_FILE, RunDir, StoreError, rankscope_version
+from rankscope.report.page import (
+    cell,
+    figures_section,
+    flatten,
+    fmt,
+    html_page,
+    is_number,
+    key_value_table,
+    provenance_section,
+)
+from rankscope.store import REPORT_FILE, RunDir, StoreError
 
 __all__ = ["build_report"]
-
-_MAX_LIST = 10
-
-_CSS = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1d1f;
-       max-width: 1100px; margin: 2em auto; padding: 0 1em; }
-h1 { margin-bottom: 0.1em; } h1 .preset { color: #666; font-weight: normal; font-size: 0.7em; }
-h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
-.meta { color: #555; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.5em 0; }
-th, td { border: 1px solid #ddd; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }
-th { background: #f4f4f6; }
-td.num { font-variant-numeric: tabular-nums; font-family: ui-monospace, monospace; }
-td.holds { text-align: center; font-weight: bold; font-size: 1.15em; }
-tr.pass td.holds { color: #1a7f37; background: #e9f7ee; }
-tr.fail td.holds { color: #c62828; background: #fdecea; }
-tr.fragile td.holds, tr.fragile td.status { color: #8a5a00; background: #fff4d6; }
-td.status { font-weight: bold; } tr.pass td.status { color: #1a7f37; } tr.fail td.status { color: #c62828; }
-.banner { padding: 0.6em 1em; border-radius: 4px; font-weight: bold; }
-.banner.incomplete { background: #fff4d6; color: #8a5a00; border: 1px solid #e8c66a; }
-.note { color: #8a5a00; }
-.tally { font-weight: bold; } .tally.pass { color: #1a7f37; } .tally.fail { color: #c62828; }
-figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
-figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { color: #555; font-size: 0.9em; text-align: center; }
-pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-footer { margin-top: 2.5em; color: #888; font-size: 0.85em; border-top: 1px solid #eee;
-         padding-top: 0.5em; }
-"""
-
-
-def _fmt(value: object) -> str:
-    """A short human-readable rendering of a JSON/TOML value (not yet escaped)."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else str(value)
-    if isinstance(value, (int, str)):
-        return str(value)
-    if isinstance(value, list):
-        if len(value) > _MAX_LIST:
-            return f"[{len(value)} values]"
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    return str(value)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _flatten(mapping: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """``[(dotted.key, leaf value)]`` in insertion order; lists stay leaves."""
-    rows: list[tuple[str, Any]] = []
-    for key, value in mapping.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and value:
-            rows.extend(_flatten(value, name))
-        else:
-            rows.append((name, value))
-    return rows
-
-
-def _cell(value: object, tag: str = "td") -> str:
-    cls = ' class="num"' if _is_number(value) else ""
-    return f"<{tag}{cls}>{html.escape(_fmt(value))}</{tag}>"
-
-
-def _key_value_table(rows: list[tuple[str, Any]], header: tuple[str, str]) -> str:
-    body = "".join(f"<tr><th>{html.escape(k)}</th>{_cell(v)}</tr>" for k, v in rows)
-    head = f"<tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th></tr>"
-    return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
 
 
 def _status(check: dict[str, Any]) -> str:
@@ -132,11 +63,11 @@ def _checks_section(checks: list[dict[str, Any]]) -> str:
         extra = f'<td class="status">{html.escape(status)}</td>' if with_status else ""
         if with_margin:
             margin, band = check.get("margin"), check.get("band")
-            shown = "—" if margin is None else f"{_fmt(margin)} (band ±{_fmt(band)})"
+            shown = "—" if margin is None else f"{fmt(margin)} (band ±{fmt(band)})"
             extra += f'<td class="num">{html.escape(shown)}</td>'
         rows.append(
             f'<tr class="{row_cls}"><td>{html.escape(str(check["name"]))}</td>'
-            f"{_cell(check['paper'])}{_cell(check['ours'])}"
+            f"{cell(check['paper'])}{cell(check['ours'])}"
             f'<td class="holds">{mark}</td>{extra}</tr>'
         )
     head = "<th>check</th><th>paper</th><th>ours</th><th>holds</th>"
@@ -160,7 +91,7 @@ def _results_html(summary: dict[str, Any], results: list[tuple[str, Any]]) -> st
     if isinstance(measures, dict) and measures and all(isinstance(v, dict) for v in measures.values()):
         skipped = summary.get("not_applicable") or {}
         parts = [
-            f"<h3>{html.escape(str(k))}</h3>{_key_value_table(_flatten(v), ('measure', 'value'))}"
+            f"<h3>{html.escape(str(k))}</h3>{key_value_table(flatten(v), ('measure', 'value'))}"
             for k, v in measures.items()
         ]
         parts += [
@@ -168,72 +99,11 @@ def _results_html(summary: dict[str, Any], results: list[tuple[str, Any]]) -> st
             for k, why in skipped.items()
         ]
         return "".join(parts)
-    return _key_value_table(results, ("result", "value")) if results else "<p>No other results.</p>"
-
-
-def _provenance_section(provenance: object) -> str:
-    if not isinstance(provenance, dict):
-        return "<p>No provenance was recorded.</p>"
-    rows: list[tuple[str, Any]] = [
-        (key, provenance.get(key)) for key in ("cpu", "machine", "os", "python", "torch_threads")
-    ]
-    torch_info = provenance.get("torch")
-    if isinstance(torch_info, dict):
-        rows.append(("torch cpu capability", torch_info.get("cpu_capability")))
-    for lib in provenance.get("blas") or []:
-        if isinstance(lib, dict):
-            name = f"{lib.get('internal_api', '?')} {lib.get('version') or ''}".strip()
-            kernel = lib.get("architecture") or lib.get("threading_layer") or ""
-            rows.append(
-                (f"{lib.get('user_api', 'lib')}: {name}", f"{kernel} {lib.get('num_threads')} threads")
-            )
-    for key, value in (provenance.get("env") or {}).items():
-        rows.append((f"env {key}", value))
-    for key, value in (provenance.get("versions") or {}).items():
-        rows.append((f"{key} version", value))
-    git = provenance.get("git")
-    if isinstance(git, dict):
-        rows.append(("git commit", f"{git.get('commit')}" + (" (dirty)" if git.get("dirty") else "")))
-    return _key_value_table(rows, ("where it ran", "value"))
-
-
-def _figures_section(figures: list[Path]) -> str:
-    if not figures:
-        return "<p>No figures were saved.</p>"
-    parts = []
-    for png in figures:
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        name = html.escape(png.stem)
-        parts.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{name}">'
-            f"<figcaption>{name}</figcaption></figure>"
-        )
-    return "".join(parts)
-
-
-def _html_page(title: str, body: str, *, css: str = _CSS) -> str:
-    """A whole self-contained page: head (``title``, the style sheet ``css``), ``body`` (the HTML
-    between ``<body>`` and the footer) and the footer naming this rankscope's version and the time."""
-    version = rankscope_version()
-    generated = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>rankscope — {html.escape(title)}</title>
-<style>{css}</style>
-</head>
-<body>
-{body}
-<footer>Generated by rankscope {html.escape(version)} on {html.escape(generated)}.</footer>
-</body>
-</html>
-"""
+    return key_value_table(results, ("result", "value")) if results else "<p>No other results.</p>"
 
 
 def _last_step(run: RunDir, metrics: list[dict[str, Any]]) -> int | None:
-    steps = [r["step"] for r in metrics if _is_number(r.get("step"))]
+    steps = [r["step"] for r in metrics if is_number(r.get("step"))]
     return max(steps) if steps else run.checkpoint_step()
 
 
@@ -267,16 +137,16 @@ def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
     experiment = str(run_info.get("experiment", run.path.name))
     preset = str(run_info.get("preset", "?"))
     last_step = _last_step(run, metrics)
-    results = _flatten({k: v for k, v in summary.items() if k not in ("checks", "provenance")})
+    results = flatten({k: v for k, v in summary.items() if k not in ("checks", "provenance")})
     resolved = config.get("config", {})
-    config_rows = _flatten(resolved) if isinstance(resolved, dict) else []
+    config_rows = flatten(resolved) if isinstance(resolved, dict) else []
     raw_toml = (run.path / "config.toml").read_text(encoding="utf-8")
 
     meta = [
         f"run directory <code>{html.escape(run.path.name)}</code>",
         f"created {html.escape(str(run_info.get('created', '?')))}",
         f"{len(metrics)} metric records",
-        f"last step {html.escape(_fmt(last_step))}",
+        f"last step {html.escape(fmt(last_step))}",
     ]
     run_version = run_info.get("rankscope_version")
     if run_version is not None:
@@ -284,7 +154,7 @@ def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
     title = f"{experiment} ({preset})"
     banner = ""
     if not complete:
-        shown = "no step recorded" if last_step is None else f"last step {_fmt(last_step)}"
+        shown = "no step recorded" if last_step is None else f"last step {fmt(last_step)}"
         banner = (
             f'<p class="banner incomplete">incomplete: {html.escape(shown)} — the run was stopped '
             "before it finished; finish it with <code>--resume</code></p>"
@@ -295,15 +165,13 @@ def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
         checks_html = "<p>The run did not finish, so no claim was checked yet.</p>"
     results_html = _results_html(summary, results)
     config_html = (
-        _key_value_table(config_rows, ("key", "value"))
+        key_value_table(config_rows, ("key", "value"))
         if config_rows
         else "<p>The configuration is empty.</p>"
     )
     notes_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     provenance_html = (
-        f"<h2>Where it ran</h2>{_provenance_section(summary['provenance'])}"
-        if "provenance" in summary
-        else ""
+        f"<h2>Where it ran</h2>{provenance_section(summary['provenance'])}" if "provenance" in summary else ""
     )
     body = f"""<h1>{html.escape(experiment)} <span class="preset">preset {html.escape(preset)}</span></h1>
 <p class="meta">{" · ".join(meta)}</p>
@@ -314,9 +182,9 @@ def build_report(run_dir: str | Path, *, notes: Sequence[str] = ()) -> Path:
 {results_html}
 <h2>Figures</h2>
 {notes_html}
-{_figures_section(figures)}
+{figures_section(figures)}
 {provenance_html}
 <h2>Configuration</h2>
 {config_html}
 <details><summary>config.toml</summary><pre>{html.escape(raw_toml)}</pre></details>"""
-    return run.write_text(REPORT_FILE, _html_page(title, body))
+    return run.write_text(REPORT_FILE, html_page(title, body))

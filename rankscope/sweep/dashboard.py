@@ -19,7 +19,9 @@ import math
 from pathlib import Path
 
 from rankscope.papers import PAPERS
-from rankscope.report.html import _CSS, _html_page, _provenance_section
+from rankscope.report.page import CSS as _CSS
+from rankscope.report.page import html_page as _html_page
+from rankscope.report.page import provenance_section as _provenance_section
 from rankscope.store import atomic_write_text
 from rankscope.sweep.ledger import VERDICTS, ExperimentLedger, Ledger, LedgerRow, SeedOutcome
 from rankscope.sweep.ledger_store import read_ledger, write_ledger

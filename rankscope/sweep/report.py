@@ -171,7 +171,11 @@ def build_sweep_report(root: str | Path, holds_fraction: float | None = None) ->
     """Aggregate the sweep at ``root`` and write ``report.html``, ``aggregate.json`` and the band
     figures there; return the report's path. Unfinished points are listed, not aggregated.
     """
-    from rankscope.report.html import _CSS, _figures_section, _fmt, _html_page, _key_value_table
+    from rankscope.report.page import CSS as _CSS
+    from rankscope.report.page import figures_section as _figures_section
+    from rankscope.report.page import fmt as _fmt
+    from rankscope.report.page import html_page as _html_page
+    from rankscope.report.page import key_value_table as _key_value_table
 
     agg = aggregate_sweep(root, holds_fraction)
     figures = _draw_figures(agg)
