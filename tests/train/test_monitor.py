@@ -11,6 +11,7 @@ from rankscope.matrices import gram_matrix
 from rankscope.nets import MLP
 from rankscope.sampling import gauss_legendre
 from rankscope.train import Monitor, NonFiniteFeaturesWarning, RankCappedWarning, Stage, Trainer
+from rankscope.train.monitor import _spectrum
 
 
 def _problem():
@@ -55,6 +56,37 @@ def test_monitor_extra_measures_and_all_layers_and_sink():
     assert set(mon.history.measures["effective_rank"]) == {"layers.0", "layers.1", "layers.2"}
     er = effective_rank(eigenspectrum(gram_matrix(net, 2, q)))
     assert mon.history.measures["effective_rank"]["layers.2"][-1] == pytest.approx(er, rel=1e-12)
+
+
+def test_recorded_spectra_are_eigenspectrum_of_the_gram_matrix_bit_for_bit():
+    _, _, loss_fn = _problem()
+    net = MLP(1, 10, 3, seed=2)
+    q = gauss_legendre((-1.0, 1.0), 150)
+    mon = Monitor(net, "all", q, every=1, measures={"effective_rank": effective_rank})
+    Trainer(net, loss_fn, [Stage("adam", 3, 1e-2)], [mon]).run()
+    rec = mon.measure()
+    for layer, mat in rankscope.matrices.gram_matrices(net, "all", q).items():
+        spec = eigenspectrum(mat)
+        assert np.array_equal(rec["spectrum"][layer], spec.values)  # the fast path of _spectrum
+        assert rec["measures"]["eps_rank"][layer] == eps_rank(spec)
+        assert rec["measures"]["effective_rank"][layer] == effective_rank(spec)
+
+
+def test_spectrum_of_a_matrix_not_exactly_symmetric_is_eigenspectrums():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 6))
+    sym = a @ a.T
+    assert np.array_equal(sym, sym.T)  # exactly symmetric: the fast path
+    spec = _spectrum(sym)
+    assert spec.kind == "eig" and spec.dtype == "float64" and spec.shape == (6, 6)
+    assert np.array_equal(spec.values, eigenspectrum(sym).values)
+    nearly = sym.copy()
+    nearly[0, 1] += 1e-13  # symmetric to round-off only: eigenspectrum symmetrises it
+    assert np.array_equal(_spectrum(nearly).values, eigenspectrum(nearly).values)
+    assert not np.array_equal(_spectrum(nearly).values, np.linalg.eigvalsh(nearly)[::-1])
+    with pytest.raises(ValueError, match="must be symmetric"):
+        _spectrum(a)
+    assert len(_spectrum(np.zeros((0, 0)))) == 0
 
 
 def test_monitor_rejects_bad_arguments_up_front():
@@ -234,3 +266,27 @@ def test_points_that_do_not_fit_the_model_fail_when_the_monitor_is_built():
         ValueError, match=r"quadrature\.points has shape \(25, 2\) but MLP expects inputs of shape"
     ):
         Monitor(MLP(1, 4, 2), "all", q)
+
+
+def test_monitor_on_image_shaped_quadrature_points():
+    from rankscope.sampling import quadrature
+
+    imgs = np.random.default_rng(0).random((40, 1, 8, 8))
+    q = quadrature(imgs)
+    torch.manual_seed(0)
+    cnn = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3), torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(72, 3)
+    )
+    mon = Monitor(cnn, "last", q, every=1)
+    x = torch.tensor(imgs, dtype=torch.float32)
+    opt = torch.optim.SGD(cnn.parameters(), lr=0.1)
+    for step in range(2):
+        loss = cnn(x).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        mon.on_step(step, float(loss.detach()))
+    feats = cnn.double()[:3](torch.tensor(imgs)).detach().numpy()
+    gram = feats.T @ feats / 40
+    (layer,) = mon.history.eps_rank
+    assert mon.history.eps_rank[layer][-1] == int(np.sum(np.linalg.eigvalsh(gram) > 1e-6))

@@ -5,7 +5,7 @@ Time, memory, backward error and fitted-function error of the O(n) 1D structured
 uniform breakpoints) and of 2D HSS-preconditioned CG (random neurons on [0,1]^2, quadrature) against
 dense Cholesky (scipy ``cho_factor``/``cho_solve``); and the 2D least-squares fit of a kink target
 with the exact matrices, structured (HODLR from entries, A never formed) against closed-form assembly
-+ Cholesky (:mod:`rankscope.experiments.paper003.relu_solver_2d`). Manufactured solutions
++ Cholesky (:mod:`rankscope.experiments.paper003._relu_solver_2d`). Manufactured solutions
 ``f = A c*`` with Gaussian ``c*`` (1D, 2D HSS); the fitted-function error is
 :func:`~rankscope.experiments.paper003._common.function_error`. The talk gives no figures or sizes;
 the sizes here are ours. Expected wall time on 2 cores: quick ~2.5 min (measured before the 2D fit
@@ -25,7 +25,7 @@ import scipy.linalg
 from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, no_progress
 from rankscope.experiments.claims import Claim, Result
 from rankscope.experiments.paper003._common import function_error, quad_points, warm_up_1d
-from rankscope.experiments.paper003.relu_solver_2d import FIT_CASE, fit_2d_claims, fit_2d_record
+from rankscope.experiments.paper003._relu_solver_2d import FIT_CASE, fit_2d_claims, fit_2d_record
 from rankscope.linalg.structured import (
     HSSPreconditioner,
     ReluMassSolver1D,

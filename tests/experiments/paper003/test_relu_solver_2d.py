@@ -1,10 +1,10 @@
-"""rankscope.experiments.paper003.relu_solver_2d: the crossover estimate and the 2D-fit record."""
+"""rankscope.experiments.paper003._relu_solver_2d: the crossover estimate and the 2D-fit record."""
 
 import math
 
 import pytest
 
-from rankscope.experiments.paper003.relu_solver_2d import FIT_CASE, crossover_n, fit_2d_claims, fit_2d_record
+from rankscope.experiments.paper003._relu_solver_2d import FIT_CASE, crossover_n, fit_2d_claims, fit_2d_record
 from rankscope.store import RunDir
 
 

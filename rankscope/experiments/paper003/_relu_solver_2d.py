@@ -1,4 +1,5 @@
-"""The 2D least-squares case of ``relu-solver`` (paper 003, analysis bullet 4; issue 17).
+"""The 2D least-squares case of ``relu-solver`` (paper 003, analysis bullet 4; issue 17); a helper
+module of that experiment, not an experiment itself.
 
 Fit the kink target :func:`~rankscope.problems.relu_targets.kink_2d` on [0, 1]^2 with
 ``random_neurons(n, 2, seed)``: the exact mass matrix and load vector
