@@ -180,6 +180,16 @@ def multi_frequency(
     )
 
 
+def _line_2d(normal: tuple[float, float], offset: float, domain: object) -> tuple[np.ndarray, float]:
+    """The validated ``(normal, offset)`` of a line ``normal . x = offset`` on a 2D box domain."""
+    if not isinstance(domain, Box) or domain.dim != 2:
+        raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
+    nrm = np.array([_finite("normal[0]", normal[0]), _finite("normal[1]", normal[1])])
+    if not np.any(nrm != 0):
+        raise ValueError(f"normal must be a non-zero vector; got {tuple(normal)}")
+    return nrm, _finite("offset", offset)
+
+
 def line_discontinuity_2d(
     normal: tuple[float, float] = (-0.5, 1.0),
     offset: float = 0.25,
@@ -195,12 +205,7 @@ def line_discontinuity_2d(
         >>> line_discontinuity_2d()(np.array([[0.0, 0.0], [0.0, 1.0]])).tolist()
         [0.0, 1.0]
     """
-    if not isinstance(domain, Box) or domain.dim != 2:
-        raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
-    nrm = np.array([_finite("normal[0]", normal[0]), _finite("normal[1]", normal[1])])
-    if not np.any(nrm != 0):
-        raise ValueError(f"normal must be a non-zero vector; got {tuple(normal)}")
-    s = _finite("offset", offset)
+    nrm, s = _line_2d(normal, offset, domain)
     return Target(
         "line2d",
         lambda x: (x @ nrm > s).astype(np.float64),
@@ -243,12 +248,7 @@ def kink_2d(
         >>> kink_2d().lines
         ((1.0, 0.4, -0.6),)
     """
-    if not isinstance(domain, Box) or domain.dim != 2:
-        raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
-    nrm = np.array([_finite("normal[0]", normal[0]), _finite("normal[1]", normal[1])])
-    if not np.any(nrm != 0):
-        raise ValueError(f"normal must be a non-zero vector; got {tuple(normal)}")
-    s = _finite("offset", offset)
+    nrm, s = _line_2d(normal, offset, domain)
     return Target(
         "kink2d",
         lambda x: np.abs(x @ nrm - s) + 0.5 * np.sin(np.pi * x[:, 1]),
