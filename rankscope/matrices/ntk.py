@@ -60,7 +60,8 @@ def _float64_copy(model: object) -> nn.Module:
 
 def _check_scalar_output(model64: nn.Module, dim: int) -> None:
     with torch.no_grad():
-        out = model64(torch.zeros(1, dim, dtype=torch.float64))
+        device = next((p.device for p in model64.parameters()), torch.device("cpu"))
+        out = model64(torch.zeros(1, dim, dtype=torch.float64, device=device))
     if out.numel() != 1:
         raise ValueError(
             f"model must have a scalar output per point (shape (N,) or (N, 1)); got output shape "

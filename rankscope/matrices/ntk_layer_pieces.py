@@ -132,7 +132,9 @@ def _layer_pieces(
     for i in range(dim):
         e = _unit(dim, [i])
         if e in y:
-            y[e] = torch.zeros(n, dim, dtype=x.dtype).index_fill_(1, torch.tensor([i]), 1.0)
+            y[e] = torch.zeros(n, dim, dtype=x.dtype, device=x.device).index_fill_(
+                1, torch.tensor([i], device=x.device), 1.0
+            )
     inputs: list[Pieces] = []
     zs: list[Pieces] = []
     sigs: list[list[torch.Tensor]] = []
@@ -147,7 +149,7 @@ def _layer_pieces(
         y = {g: _compose(sig, 0, z, g) for g in indices}
     out: list[tuple[Pieces, Pieces]] = []
     h: Pieces = {g: None for g in indices}
-    h[zero] = torch.ones(n, 1, dtype=x.dtype)  # du/du = 1
+    h[zero] = torch.ones(n, 1, dtype=x.dtype, device=x.device)  # du/du = 1
     for k in range(len(layers) - 1, -1, -1):
         W, b, _ = layers[k]
         if isinstance(layers[k][2], nn.Identity):
@@ -166,5 +168,5 @@ def _layer_pieces(
 def _augment(v: torch.Tensor | None, value: bool, n: int) -> torch.Tensor | None:
     if v is None:
         return None
-    col = torch.ones(n, 1, dtype=v.dtype) if value else torch.zeros(n, 1, dtype=v.dtype)
+    col = torch.full((n, 1), 1.0 if value else 0.0, dtype=v.dtype, device=v.device)
     return torch.cat([v, col], dim=1)

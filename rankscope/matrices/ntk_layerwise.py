@@ -139,7 +139,7 @@ def layerwise_theta(
             per_block.append([_groups(op, coeffs, g, a) for g, a in pieces])
         sizes = [x.shape[0] for _, x in blocks]
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
-        theta = torch.zeros(sum(sizes), sum(sizes), dtype=torch.float64)
+        theta = torch.zeros(sum(sizes), sum(sizes), dtype=torch.float64, device=blocks[0][1].device)
         for i in range(len(blocks)):
             for j in range(i, len(blocks)):
                 rows = slice(starts[i], starts[i] + sizes[i])
@@ -167,8 +167,8 @@ def _accumulate(
     """
     n_rows, n_cols = target.shape
     tile = tile or max(32, TILE_BYTES // (8 * n_cols))
-    gram_buf = torch.empty(tile * n_cols, dtype=target.dtype)
-    act_buf = torch.empty(tile * n_cols, dtype=target.dtype)
+    gram_buf = torch.empty(tile * n_cols, dtype=target.dtype, device=target.device)
+    act_buf = torch.empty(tile * n_cols, dtype=target.dtype, device=target.device)
     for i0 in range(0, n_rows, tile):
         rows = slice(i0, min(i0 + tile, n_rows))
         j0 = i0 if symmetric else 0

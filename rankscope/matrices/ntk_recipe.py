@@ -94,7 +94,7 @@ def recipe_theta(
     """
     params = {n: p.detach() for n, p in model64.named_parameters()}
     n_rows = sum(x.shape[0] for _, x in blocks)
-    theta = torch.zeros(n_rows, n_rows, dtype=torch.float64)
+    theta = torch.zeros(n_rows, n_rows, dtype=torch.float64, device=blocks[0][1].device)
     for names in _param_groups(params, n_rows, memory_budget):
         jac = torch.cat([_recipe_jacobian(model64, op, x, names, params, memory_budget) for op, x in blocks])
         theta.addmm_(jac, jac.T)

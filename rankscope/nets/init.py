@@ -84,7 +84,9 @@ def deterministic_1d(model: nn.Module) -> nn.Module:
     with torch.no_grad():
         first.weight.fill_(n / 2.0)
         if first.bias is not None:
-            first.bias.copy_(n / 2.0 - torch.arange(1, n + 1, dtype=first.bias.dtype))
+            first.bias.copy_(
+                n / 2.0 - torch.arange(1, n + 1, dtype=first.bias.dtype, device=first.bias.device)
+            )
     return model
 
 

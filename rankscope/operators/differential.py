@@ -175,7 +175,7 @@ class DifferentialOperator:
             need_grad = any(t.order >= 1 for t in self.terms)
             grad = torch.autograd.grad(u.sum(), xg, create_graph=True)[0] if need_grad else None
             hess_rows: dict[int, torch.Tensor] = {}
-            out = torch.zeros(n, dtype=u.dtype)
+            out = torch.zeros(n, dtype=u.dtype, device=u.device)
             coeffs = self.coefficients(x)
             for c, term in zip(coeffs, self.terms, strict=True):
                 axes = [i for i, k in enumerate(term.alpha) for _ in range(k)]

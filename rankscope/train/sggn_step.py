@@ -81,9 +81,9 @@ def quadrature_loss_torch(
     import torch
 
     x, wq = rule(weights.detach().cpu().numpy(), biases.detach().cpu().numpy())
-    u = torch.tensor(target(x), dtype=weights.dtype)
-    xt = torch.tensor(np.array(x), dtype=weights.dtype)
-    wt = torch.tensor(np.array(wq), dtype=weights.dtype)
+    u = torch.tensor(target(x), dtype=weights.dtype, device=weights.device)
+    xt = torch.tensor(np.array(x), dtype=weights.dtype, device=weights.device)
+    wt = torch.tensor(np.array(wq), dtype=weights.dtype, device=weights.device)
     v = torch.relu(xt @ weights.T + biases[None, :]) @ coefficients
     return 0.5 * (wt * (v - u) ** 2).sum()
 

@@ -89,3 +89,14 @@ def test_layerwise_sequential_with_consecutive_linears() -> None:
     a = residual_ntk(seq, OPS_2D["general"], x, method="layerwise")
     b = residual_ntk(seq, OPS_2D["general"], x, method="recipe")
     assert _rel(a.K, b.K) < RTOL and a.n_boundary == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("method", ["layerwise", "recipe"])
+def test_residual_ntk_on_cuda_equals_the_cpu_one(method: str) -> None:
+    net = MLP(1, 8, 2, act="tanh", seed=0)
+    x = torch.linspace(-1, 1, 12, dtype=torch.float64)[:, None]
+    xb = torch.tensor([[-1.0], [1.0]], dtype=torch.float64)
+    cpu = residual_ntk(net, negative_laplacian(1), x, xb, method=method)
+    gpu = residual_ntk(net.cuda(), negative_laplacian(1), x.cuda(), xb.cuda(), method=method)
+    assert np.allclose(np.asarray(gpu.K), np.asarray(cpu.K), rtol=1e-10, atol=1e-12)
