@@ -158,20 +158,49 @@ class GramEvaluator:
         self.n_points = int(np.count_nonzero(weights))  # the rank bound of every Gram matrix
         self._reader = FeatureReader(self.replica, self.refs)
 
-    def features(self) -> dict[str, torch.Tensor]:
-        """The neuron functions ``(m, n)`` of each layer at the model's current parameters."""
+    def sync(self) -> None:
+        """Copy the live parameters, buffers and train/eval flags into the replica (cheap)."""
         with torch.no_grad():
             torch._foreach_copy_(self._shadow, [t.detach() for t in self._live])
-            for live, shadow in self._modules:
-                shadow.training = live.training
+        for live, shadow in self._modules:
+            shadow.training = live.training
+
+    def replica_features(self, *, preserve_rng: bool = True) -> dict[str, torch.Tensor]:
+        """The neuron functions ``(m, n)`` of the replica as last synced (:meth:`sync`).
+
+        ``preserve_rng=False`` skips saving and restoring the global RNG around the forward pass: for
+        a reader on another thread, where restoring would rewind random numbers the training thread
+        drew meanwhile (valid when the measured forward draws none, e.g. eval mode without
+        stochastic layers)."""
+        with torch.no_grad():
+            if not preserve_rng:
+                flags = [(m, m.training) for m in self.replica.modules()]
+                try:
+                    if self.mode is MeasureMode.EVAL:
+                        self.replica.eval()
+                    elif self.mode is MeasureMode.TRAIN:
+                        self.replica.train()
+                    return self._reader(self.x, name="quadrature.points")
+                finally:
+                    for m, flag in flags:
+                        m.training = flag
             with measurement_mode(self.replica, self.mode):
                 return self._reader(self.x, name="quadrature.points")
 
-    def __call__(self) -> dict[str, np.ndarray]:
-        """The Gram matrix of each layer at the model's current parameters, float64."""
+    def features(self) -> dict[str, torch.Tensor]:
+        """The neuron functions ``(m, n)`` of each layer at the model's current parameters."""
+        self.sync()
+        return self.replica_features()
+
+    def grams(self, features: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        """``D^T W D`` (symmetrised, float64) of each layer's features."""
         out: dict[str, np.ndarray] = {}
-        for name, feats in self.features().items():
+        for name, feats in features.items():
             d = feats.to(torch.float64)
             m = d.T @ (self.w * d)
             out[name] = (0.5 * (m + m.T)).cpu().numpy()
         return out
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        """The Gram matrix of each layer at the model's current parameters, float64."""
+        return self.grams(self.features())

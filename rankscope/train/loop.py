@@ -188,6 +188,10 @@ class Trainer:
             final = float(self.loss_fn(self.model).detach())
             self.last_loss = final
             self._notify(self.step, final)
+        for cb in self.callbacks:  # a background Monitor hands over its last record
+            flush = getattr(cb, "flush", None)
+            if callable(flush):
+                flush()
         return self
 
     def state_dict(self) -> dict[str, Any]:

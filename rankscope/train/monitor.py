@@ -11,6 +11,13 @@ rather than raised inside the training loop: a layer whose neuron functions are 
 diverged model) is recorded as NaN with one :class:`NonFiniteFeaturesWarning` (or raises, with
 ``on_nonfinite="raise"``), and fewer quadrature points than features, which caps every rank at the
 point count, gives one :class:`RankCappedWarning` when the monitor is built.
+
+``background=True`` moves the measuring off the training thread: at a due step the live parameters
+are copied into the replica at once (so the record is of exactly that step's weights), and the
+forward pass, Gram matrices and spectra run on one worker thread while training goes on; torch and
+LAPACK release the GIL, so on a machine with a spare core the monitor's cost nearly vanishes from
+the wall time. Records reach the history and the sink in step order: at the next due step, at
+:meth:`Monitor.flush`, when ``history`` is read, and when a ``Trainer`` run returns.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -137,6 +145,11 @@ class Monitor:
         on_nonfinite: ``"warn"`` (default): a layer with NaN or Inf neuron functions is recorded as
             NaN and a :class:`NonFiniteFeaturesWarning` names it and the step, once per layer;
             ``"raise"``: ``record`` raises ``ValueError`` naming them.
+        background: measure on a worker thread (module docstring). The replica's forward pass then
+            runs without saving and restoring the global RNG (restoring it from another thread would
+            rewind what training drew meanwhile), so it must draw no random numbers: eval mode
+            without stochastic layers. ``mode="train"`` is refused with it. A record returned by
+            :meth:`record` gets its measures when it is flushed.
 
     The monitor evaluates the model once when built, so that points that do not fit the model
     raise a ``ValueError`` naming both shapes here rather than in the training loop, and warns
@@ -165,6 +178,7 @@ class Monitor:
         sink: Callable[[dict[str, Any]], None] | MetricsSink | None = None,
         mode: MeasureMode | str = MeasureMode.EVAL,
         on_nonfinite: str = "warn",
+        background: bool = False,
     ) -> None:
         if quadrature is None:
             raise TypeError("quadrature is required: e.g. rankscope.sampling.gauss_legendre((-1, 1), 1000)")
@@ -181,7 +195,16 @@ class Monitor:
         )
         self.mode = check_mode(mode)
         self.on_nonfinite = check_choice("on_nonfinite", on_nonfinite, NONFINITE_POLICIES)
-        self.history = History()
+        if not isinstance(background, bool):
+            raise TypeError(f"background must be True or False; got {background!r}")
+        if background and self.mode is MeasureMode.TRAIN:
+            raise ValueError(
+                "background=True cannot measure in mode='train' (dropout draws random numbers, and the "
+                "RNG cannot be restored from a second thread); use mode='eval' or background=False"
+            )
+        self._history = History()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="rankscope-monitor") if background else None
+        self._pending: tuple[dict[str, Any], Future[dict[str, Any]]] | None = None
         self._grams = GramEvaluator(model, self.refs, quadrature, mode=self.mode)
         self._warned: set[str] = set()
         self._warn_capped(self._grams())  # fails early on points that do not fit the model
@@ -219,10 +242,42 @@ class Monitor:
         """Whether ``record(step)`` would compute anything."""
         return step % self.every == 0
 
+    @property
+    def history(self) -> History:
+        """The records so far (pending background records are flushed first)."""
+        self.flush()
+        return self._history
+
+    def flush(self) -> None:
+        """Wait for a pending background record and hand it to the history and the sink."""
+        if self._pending is None:
+            return
+        rec, fut = self._pending
+        self._pending = None
+        rec.update(fut.result())  # re-raises an error of the worker (e.g. on_nonfinite="raise")
+        self._commit(rec)
+
+    def close(self) -> None:
+        """Flush and stop the worker thread (a background monitor); idempotent."""
+        self.flush()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _commit(self, rec: dict[str, Any]) -> None:
+        self._history.append(rec)
+        if self.sink is not None:
+            self.sink(rec)
+
+    def _background_measure(self, step: int) -> dict[str, Any]:
+        feats = self._grams.replica_features(preserve_rng=False)
+        return self._measures_of(self._grams.grams(feats), step)
+
     def measure(self, step: int | None = None) -> dict[str, Any]:
         """Compute the measures of the current model now (no history change); ``step`` only labels
         the non-finite warning or error."""
-        mats = self._grams()
+        return self._measures_of(self._grams(), step)
+
+    def _measures_of(self, mats: Mapping[str, np.ndarray], step: int | None) -> dict[str, Any]:
         out: dict[str, Any] = {"measures": {"eps_rank": {}}, "spectrum": {}}
         for name in self.extra_measures:
             out["measures"][name] = {}
@@ -254,10 +309,13 @@ class Monitor:
             return None
         rec: dict[str, Any] = {"step": int(step), "loss": None if loss is None else float(loss)}
         rec.update(extra)
-        rec.update(self.measure(step))
-        self.history.append(rec)
-        if self.sink is not None:
-            self.sink(rec)
+        if self._pool is None:
+            rec.update(self.measure(step))
+            self._commit(rec)
+            return rec
+        self.flush()  # one record in flight at most: the replica is free again
+        self._grams.sync()
+        self._pending = (rec, self._pool.submit(self._background_measure, int(step)))
         return rec
 
     # Trainer callback protocol

@@ -290,3 +290,66 @@ def test_monitor_on_image_shaped_quadrature_points():
     gram = feats.T @ feats / 40
     (layer,) = mon.history.eps_rank
     assert mon.history.eps_rank[layer][-1] == int(np.sum(np.linalg.eigvalsh(gram) > 1e-6))
+
+
+def _train_with(monitor_kwargs, seed=0, noisy=False):
+    x, y, _ = _problem()
+    net = MLP(1, 12, 3, seed=seed)
+    q = gauss_legendre((-1.0, 1.0), 300)
+    sunk = []
+    mons = (
+        [Monitor(net, "all", q, every=5, sink=sunk.append, **monitor_kwargs)]
+        if monitor_kwargs is not None
+        else []
+    )
+    gen_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+
+    def loss_fn(m):
+        if noisy:  # a random minibatch each step: the training thread draws from the global RNG
+            idx = torch.randint(0, 200, (64,))
+            return ((m(x[idx]) - y[idx]) ** 2).mean()
+        return ((m(x) - y) ** 2).mean()
+
+    Trainer(net, loss_fn, [Stage("adam", 40, 1e-2)], mons).run()
+    torch.random.set_rng_state(gen_state)
+    return net, (mons[0] if mons else None), sunk
+
+
+def test_background_monitor_records_exactly_the_synchronous_records():
+    net_a, sync, sunk_a = _train_with({})
+    net_b, bg, sunk_b = _train_with({"background": True})
+    assert bg.history.steps == sync.history.steps == list(range(0, 41, 5))
+    assert bg.history.measures == sync.history.measures
+    for layer in sync.history.spectra:
+        assert all(
+            np.array_equal(a, b)
+            for a, b in zip(sync.history.spectra[layer], bg.history.spectra[layer], strict=True)
+        )
+    assert [r["step"] for r in sunk_b] == [r["step"] for r in sunk_a]  # the sink got all, in order
+    assert all(torch.equal(p, q) for p, q in zip(net_a.parameters(), net_b.parameters(), strict=True))
+    bg.close()
+    bg.close()
+
+
+def test_background_monitor_does_not_rewind_the_training_rng():
+    plain, _, _ = _train_with(None, noisy=True)
+    monitored, mon, _ = _train_with({"background": True}, noisy=True)
+    assert len(mon.history) == 9
+    assert all(torch.equal(p, q) for p, q in zip(plain.parameters(), monitored.parameters(), strict=True))
+
+
+def test_background_monitor_refuses_train_mode_and_reraises_worker_errors():
+    net = MLP(1, 4, 2)
+    q = gauss_legendre((-1.0, 1.0), 20)
+    with pytest.raises(ValueError, match="background=True cannot measure in mode='train'"):
+        Monitor(net, "last", q, background=True, mode="train")
+    with pytest.raises(TypeError, match="background must be True or False"):
+        Monitor(net, "last", q, background="yes")
+    mon = Monitor(net, "last", q, every=1, background=True, on_nonfinite="raise")
+    with torch.no_grad():
+        next(net.parameters()).fill_(float("nan"))
+    rec = mon.record(0, loss=1.0)
+    assert "measures" not in rec  # pending: filled in when flushed
+    with pytest.raises(ValueError, match="on_nonfinite='raise'"):
+        mon.flush()
