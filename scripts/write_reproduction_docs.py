@@ -1,13 +1,16 @@
 """Write the reproduction docs from a ledger: docs/reproduction.md, docs/reproduction.json, README block.
 
     python scripts/write_reproduction_docs.py LEDGER_ROOT [--docs DIR] [--readme FILE]
+    python scripts/write_reproduction_docs.py PAPER_ROOT --name reproduction-paper --no-readme
 
 ``LEDGER_ROOT`` is a ``rankscope reproduce --out`` root holding ``ledger.json``. Writes
 ``DIR/reproduction.md`` (the ledger per paper, :func:`rankscope.sweep.ledger_docs.ledger_markdown`),
 ``DIR/reproduction.json`` (the compact ledger CI reads) and replaces the block of ``FILE`` between
 ``<!-- experiments:begin -->`` and ``<!-- experiments:end -->`` by the table of experiments
 (defaults: ``docs/`` and ``README.md`` beside this script). A README without the markers is left
-as it is and the script exits 1 naming them.
+as it is and the script exits 1 naming them. ``--name`` changes the documents' stem (a paper-preset
+ledger goes beside the quick one as ``reproduction-paper.md``/``.json``); ``--no-readme`` leaves the
+README alone (its table is the quick ledger's).
 """
 
 from __future__ import annotations
@@ -31,16 +34,21 @@ from rankscope.sweep.ledger_store import read_ledger
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_docs(root: Path, docs: Path, readme: Path) -> list[Path]:
-    """Write the three documents; return their paths. Raises ``ValueError`` if a marker is missing."""
+def write_docs(root: Path, docs: Path, readme: Path | None, name: str = "reproduction") -> list[Path]:
+    """Write the documents (the README's table unless ``readme`` is None); return their paths.
+    Raises ``ValueError`` if a marker is missing (then nothing is written)."""
     ledger = read_ledger(root)
-    block = replace_between_markers(
-        readme.read_text(encoding="utf-8"), EXPERIMENTS_BEGIN, EXPERIMENTS_END, experiment_table(ledger)
-    )
+    block = None
+    if readme is not None:
+        block = replace_between_markers(
+            readme.read_text(encoding="utf-8"), EXPERIMENTS_BEGIN, EXPERIMENTS_END, experiment_table(ledger)
+        )
     docs.mkdir(parents=True, exist_ok=True)
-    md, js = docs / "reproduction.md", docs / "reproduction.json"
+    md, js = docs / f"{name}.md", docs / f"{name}.json"
     atomic_write_text(md, ledger_markdown(ledger))
     atomic_write_text(js, json.dumps(compact_ledger(ledger), indent=1, ensure_ascii=False) + "\n")
+    if readme is None or block is None:
+        return [md, js]
     atomic_write_text(readme, block)
     return [md, js, readme]
 
@@ -50,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("root", type=Path, help="a `rankscope reproduce --out` root holding ledger.json")
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="where reproduction.md/json go")
     parser.add_argument("--readme", type=Path, default=REPO / "README.md", help="the README to update")
+    parser.add_argument("--no-readme", action="store_true", help="leave the README alone")
+    parser.add_argument("--name", default="reproduction", help="stem of the documents (default reproduction)")
     args = parser.parse_args(argv)
     try:
-        written = write_docs(args.root, args.docs, args.readme)
+        written = write_docs(args.root, args.docs, None if args.no_readme else args.readme, args.name)
     except (ValueError, OSError) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1

@@ -93,3 +93,15 @@ def test_the_script_writes_the_three_documents(fake_reproduction, tmp_path, caps
     assert (docs / "reproduction.md").read_text().startswith("# Reproduction ledger")
     claims = json.loads((docs / "reproduction.json").read_text())["claims"]
     assert {c["experiment"] for c in claims} == {"staircase", "staircase-layers"}
+    before = readme.read_text()
+    argv = [
+        str(fake_reproduction),
+        "--docs",
+        str(docs),
+        "--readme",
+        str(readme),
+        "--name",
+        "reproduction-paper",
+    ]
+    assert script.main([*argv, "--no-readme"]) == 0
+    assert (docs / "reproduction-paper.md").is_file() and readme.read_text() == before
