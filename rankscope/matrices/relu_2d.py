@@ -86,10 +86,9 @@ class ReluEntries2D:
         v = self.domain.vertices
         if v.shape[0] + 2 > kern.MAX_VERTICES:
             raise ValueError(f"domain must have at most {kern.MAX_VERTICES - 2} vertices; got {v.shape[0]}")
-        self._w = np.ascontiguousarray(net.weights)
-        self._b = np.ascontiguousarray(net.biases)
-        self._px, self._py, self._pl, self._cnt = kern.neuron_polygons(
-            np.ascontiguousarray(v[:, 0]), np.ascontiguousarray(v[:, 1]), self._w, self._b
+        self._wb = np.ascontiguousarray(np.column_stack([net.weights, net.biases]))
+        self._poly, self._cnt = kern.neuron_polygons(
+            np.ascontiguousarray(v[:, 0]), np.ascontiguousarray(v[:, 1]), self._wb
         )
 
     @property
@@ -110,7 +109,7 @@ class ReluEntries2D:
         k = self._kind(kind)
         r, c = _indices("rows", rows, self.n), _indices("cols", cols, self.n)
         fn = blk.block if r.size * c.size >= PARALLEL_PAIRS else blk.block_serial
-        return np.asarray(fn(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c, k))
+        return np.asarray(fn(self._poly, self._cnt, self._wb, r, c, k))
 
     def matrix(self, kind: str = "mass", *, out: np.ndarray | None = None) -> np.ndarray:
         """The whole symmetric (n, n) matrix (upper triangle computed and mirrored), into ``out`` if given."""
@@ -121,14 +120,14 @@ class ReluEntries2D:
             raise ValueError(
                 f"out must be a C-contiguous float64 ({self.n}, {self.n}) array; got {describe(out)}"
             )
-        blk.symmetric(self._px, self._py, self._pl, self._cnt, self._w, self._b, k, out)
+        blk.symmetric(self._poly, self._cnt, self._wb, k, out)
         return out
 
     def diagonal(self, kind: str = "mass") -> np.ndarray:
         """``diag(M)``, shape (n,): ``int_Omega relu(l_i)^2`` (mass) or the active area (Heaviside)."""
         k = self._kind(kind)
         idx = np.arange(self.n, dtype=np.int64)
-        return np.asarray(blk.diagonal(self._px, self._py, self._pl, self._cnt, self._w, self._b, idx, k))
+        return np.asarray(blk.diagonal(self._poly, self._cnt, self._wb, idx, k))
 
     def layer_gauss_newton(
         self, rows: npt.ArrayLike | None = None, cols: npt.ArrayLike | None = None
@@ -139,7 +138,7 @@ class ReluEntries2D:
         """
         r, c = _indices("rows", rows, self.n), _indices("cols", cols, self.n)
         # (R, C, 6): the moments of 1, x, y, xx, xy, yy
-        m = np.asarray(blk.moments(self._px, self._py, self._pl, self._cnt, self._w, self._b, r, c))
+        m = np.asarray(blk.moments(self._poly, self._cnt, self._wb, r, c))
         g3 = np.empty((r.size, c.size, 3, 3))
         order = ((3, 4, 1), (4, 5, 2), (1, 2, 0))
         for a in range(3):
@@ -153,19 +152,18 @@ class ReluEntries2D:
         vec = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))
         if vec.shape != (self.n,):
             raise ValueError(f"x must have shape ({self.n},); got {describe(vec)}")
-        return np.asarray(blk.matvec(self._px, self._py, self._pl, self._cnt, self._w, self._b, vec, k))
+        return np.asarray(blk.matvec(self._poly, self._cnt, self._wb, vec, k))
 
     def _pieces(self, lines: npt.ArrayLike) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Every ``P_i`` split at ``lines``: a list of batches ``(px, py, count)``, each (n, K)."""
-        px, py, cnt = self._px, self._py, self._cnt
-        batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(px, py, cnt)]
+        batches: list[tuple[np.ndarray, np.ndarray]] = [(self._poly, self._cnt)]
         for a1, a2, c in np.asarray(lines, dtype=np.float64).reshape(-1, 3):
-            nxt: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-            for qx, qy, qc in batches:
+            nxt: list[tuple[np.ndarray, np.ndarray]] = []
+            for poly, cnt in batches:
                 for s in (1.0, -1.0):
-                    nxt.append(kern.clip_all(qx, qy, qc, s * a1, s * a2, s * c))
+                    nxt.append(kern.clip_all(poly, cnt, s * a1, s * a2, s * c))
             batches = nxt
-        return batches
+        return [(poly[:, 0], poly[:, 1], cnt) for poly, cnt in batches]
 
     def load_vector(self, u: Target2D, *, lines: npt.ArrayLike = (), order: int = 8) -> np.ndarray:
         """``f_i = int_Omega u(x) relu(w_i . x + b_i) dx``, shape (n,).
@@ -177,7 +175,7 @@ class ReluEntries2D:
         order = check_positive_int("order", order)
         ref, rw = _triangle_reference(order)
         f = np.zeros(self.n)
-        w, b = self._w, self._b
+        w, b = self._wb[:, :2], self._wb[:, 2]
         for px, py, cnt in self._pieces(lines):
             for t in range(1, px.shape[1] - 1):
                 live = np.flatnonzero(cnt > t + 1)

@@ -61,43 +61,30 @@ def _clip_one(
 
 
 @njit(cache=True, parallel=True)
-def neuron_polygons(
-    dom_x: np.ndarray, dom_y: np.ndarray, w: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``P_i = Omega ∩ {l_i >= 0}`` for every neuron: vertices ``px, py`` (n, K), values of ``l_i``
-    on them (n, K), vertex counts (n,)."""
-    n = w.shape[0]
+def neuron_polygons(dom_x: np.ndarray, dom_y: np.ndarray, wb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``P_i = Omega ∩ {l_i >= 0}`` for every neuron ``wb[i] = (w_i1, w_i2, b_i)``: ``poly`` (n, 3, K)
+    with rows x, y and the values of ``l_i`` on the vertices, and the vertex counts (n,)."""
+    n = wb.shape[0]
     kk = dom_x.shape[0] + 1
-    px = np.zeros((n, kk))
-    py = np.zeros((n, kk))
-    pl = np.zeros((n, kk))
+    poly = np.zeros((n, 3, kk))
     cnt = np.zeros(n, dtype=np.int64)
     for i in prange(n):
-        cnt[i] = _clip_one(dom_x, dom_y, dom_x.shape[0], w[i, 0], w[i, 1], b[i], px[i], py[i], pl[i])
-    return px, py, pl, cnt
+        p = poly[i]
+        cnt[i] = _clip_one(dom_x, dom_y, dom_x.shape[0], wb[i, 0], wb[i, 1], wb[i, 2], p[0], p[1], p[2])
+    return poly, cnt
 
 
 @njit(cache=True)
-def _pair(
-    px: np.ndarray,
-    py: np.ndarray,
-    pl: np.ndarray,
-    k: int,
-    wx: float,
-    wy: float,
-    b: float,
-    kind: int,
-    qx: np.ndarray,
-    qy: np.ndarray,
-    qa: np.ndarray,
-    qc: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """Integrals over ``P_i ∩ {l_j >= 0}`` given ``P_i`` with its ``l_i`` values ``pl``.
+def _pair(poly: np.ndarray, k: int, wbj: np.ndarray, kind: int, q: np.ndarray, out: np.ndarray) -> None:
+    """Integrals over ``P_i ∩ {l_j >= 0}`` given ``P_i`` as ``poly`` (3, K: x, y, ``l_i``) with ``k``
+    vertices and neuron ``j`` as ``wbj = (w_j1, w_j2, b_j)``; ``q`` (4, K + 1) is scratch.
 
     ``kind`` 0: ``out[0] = int l_i l_j``; 1: ``out[0] = area``; 2: the six moments
     ``int (1, x, y, xx, xy, yy)`` in ``out[:6]``.
     """
+    px, py, pl = poly[0], poly[1], poly[2]
+    qx, qy, qa, qc = q[0], q[1], q[2], q[3]
+    wx, wy, b = wbj[0], wbj[1], wbj[2]
     m = 0
     for i in range(k):
         j = i + 1 if i + 1 < k else 0
@@ -147,14 +134,14 @@ def _pair(
 
 @njit(cache=True, parallel=True)
 def clip_all(
-    px: np.ndarray, py: np.ndarray, cnt: np.ndarray, a1: float, a2: float, c: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every polygon ``(px, py)[i, :cnt[i]]`` clipped to ``a1 x + a2 y + c >= 0``: (px', py', cnt')."""
-    n, k = px.shape
-    ox = np.zeros((n, k + 1))
-    oy = np.zeros((n, k + 1))
-    ol = np.zeros((n, k + 1))  # the clip's values, unused here
+    poly: np.ndarray, cnt: np.ndarray, a1: float, a2: float, c: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every polygon ``poly[i, :2, :cnt[i]]`` clipped to ``a1 x + a2 y + c >= 0``: ``(poly', cnt')``
+    (row 2 of ``poly'`` holds the clip's own values)."""
+    n, _, k = poly.shape
+    out = np.zeros((n, 3, k + 1))
     oc = np.zeros(n, dtype=np.int64)
     for i in prange(n):
-        oc[i] = _clip_one(px[i], py[i], cnt[i], a1, a2, c, ox[i], oy[i], ol[i])
-    return ox, oy, oc
+        p, o = poly[i], out[i]
+        oc[i] = _clip_one(p[0], p[1], cnt[i], a1, a2, c, o[0], o[1], o[2])
+    return out, oc
