@@ -17,13 +17,14 @@ import torch
 from torch import nn
 
 from rankscope.experiments._resume import Job, RecordSink, train_in_turn
-from rankscope.experiments.base import Progress, no_progress
+from rankscope.experiments.base import ExperimentConfig, Progress, no_progress
 from rankscope.problems import FunctionFitting, staircase_target
 from rankscope.sampling import gauss_legendre, trapezoid
 from rankscope.store import RunDir
 from rankscope.train import Monitor, Trainer, parse_stages
 
 __all__ = [
+    "FittingConfig",
     "FittingSeries",
     "FittingSettings",
     "fitting_presets",
@@ -55,6 +56,22 @@ class FittingSettings(Protocol):
     def seed(self) -> int: ...
     @property
     def keep_spectra(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class FittingConfig(ExperimentConfig):
+    """The training settings the function-fitting experiments share (a :class:`FittingSettings`):
+    full-batch Adam at lr 1e-3 for 6000 steps on 1000 equispaced points, a Gram matrix on 1000
+    Gauss-Legendre points recorded every 20 steps with eps = 1e-6 (paper 000 Sec. 4). Each
+    experiment's config derives from it and adds (or re-defaults) its own fields."""
+
+    stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
+    train_points: int = 1000
+    quadrature_points: int = 1000
+    eps: float = 1e-6
+    every: int = 20
+    checkpoint_every: int = 1000
+    keep_spectra: bool = False
 
 
 def train_fitting(

@@ -23,10 +23,11 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress
 from rankscope.experiments.checks import Check, all_of, at_least, at_most
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper000._fitting import (
+    FittingConfig,
     FittingSeries,
     fitting_presets,
     fitting_series,
@@ -57,7 +58,7 @@ def _at(s: FittingSeries, values: np.ndarray, it: int) -> float:
 
 
 @dataclass(frozen=True)
-class Init1dConfig(ExperimentConfig):
+class Init1dConfig(FittingConfig):
     """Configuration of ``init-1d`` (paper 000 Example 4.1, Fig. 6)."""
 
     nets: tuple[tuple[int, int], ...] = ((2, 30), (4, 50))  # (L, n)
@@ -66,12 +67,7 @@ class Init1dConfig(ExperimentConfig):
     )  # the "default settings" compared with the deterministic scheme
     activation: str = choice("tanh", ACTIVATIONS)
     stages: tuple[tuple[str, int, float], ...] = (("adam", 12000, 1e-3),)
-    train_points: int = 1000
-    quadrature_points: int = 1000
-    eps: float = 1e-6
-    every: int = 20
     checkpoint_every: int = 2000
-    keep_spectra: bool = False
 
 
 def init_measures(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> dict[str, Any]:

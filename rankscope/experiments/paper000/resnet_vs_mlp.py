@@ -26,10 +26,11 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress
 from rankscope.experiments.checks import Check
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper000._fitting import (
+    FittingConfig,
     FittingSeries,
     fitting_presets,
     fitting_series,
@@ -58,7 +59,7 @@ def _fmt_iter(v: float) -> str:
 
 
 @dataclass(frozen=True)
-class ResnetConfig(ExperimentConfig):
+class ResnetConfig(FittingConfig):
     """Configuration of ``resnet-vs-mlp`` (paper 000 Example 4.4, Figs. 9-10)."""
 
     depth: int = 4
@@ -66,13 +67,6 @@ class ResnetConfig(ExperimentConfig):
     activation: str = choice("tanh", ACTIVATIONS)
     init: str = choice("uniform_fan_in", INITIALISERS)
     rank_fraction: float = 0.8  # "high rank": eps-rank >= ceil(rank_fraction * n)
-    stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
-    train_points: int = 1000
-    quadrature_points: int = 1000
-    eps: float = 1e-6
-    every: int = 20
-    checkpoint_every: int = 1000
-    keep_spectra: bool = False
 
 
 def _high_level(cfg: ResnetConfig) -> int:

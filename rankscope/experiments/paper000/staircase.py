@@ -20,11 +20,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress
 from rankscope.experiments.checks import Check
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper000._common import draw_stairs, loss_rates, rises_in_steps, stair_measures
 from rankscope.experiments.paper000._fitting import (
+    FittingConfig,
     fitting_presets,
     fitting_series,
     last_layer_series,
@@ -39,19 +40,13 @@ __all__ = ["StaircaseConfig", "StaircaseExperiment"]
 
 
 @dataclass(frozen=True)
-class StaircaseConfig(ExperimentConfig):
+class StaircaseConfig(FittingConfig):
     """Configuration of the ``staircase`` experiment (see module docstring)."""
 
     nets: tuple[tuple[int, int], ...] = ((2, 50), (2, 25), (4, 50), (4, 25))  # (L, n)
     activation: str = choice("tanh", ACTIVATIONS)
     init: str = choice("xavier", INITIALISERS)
-    stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
-    train_points: int = 1000
-    quadrature_points: int = 1000
-    eps: float = 1e-6
-    every: int = 20
-    checkpoint_every: int = 1000
-    keep_spectra: bool = True
+    keep_spectra: bool = True  # the staircase figure draws the spectra
 
 
 class StaircaseExperiment(Experiment[StaircaseConfig]):

@@ -22,11 +22,12 @@ from typing import Any, ClassVar
 import numpy as np
 from torch import nn
 
-from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, Progress, choice, no_progress
 from rankscope.experiments.checks import Check
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper000._common import draw_stairs, levels, staircase_verdict
 from rankscope.experiments.paper000._fitting import (
+    FittingConfig,
     FittingSeries,
     fitting_presets,
     fitting_series,
@@ -42,20 +43,13 @@ __all__ = ["LayersConfig", "StaircaseLayersExperiment", "layers_checks"]
 
 
 @dataclass(frozen=True)
-class LayersConfig(ExperimentConfig):
+class LayersConfig(FittingConfig):
     """Configuration of ``staircase-layers`` (paper 000 Example 2.6 (ii), Fig. 3)."""
 
     depth: int = 4
     width: int = 50
     activation: str = choice("tanh", ACTIVATIONS)
     init: str = choice("xavier", INITIALISERS)
-    stages: tuple[tuple[str, int, float], ...] = (("adam", 6000, 1e-3),)
-    train_points: int = 1000
-    quadrature_points: int = 1000
-    eps: float = 1e-6
-    every: int = 20
-    checkpoint_every: int = 1000
-    keep_spectra: bool = False
 
 
 def layers_measures(data: dict[str, FittingSeries]) -> dict[str, Any]:
