@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -148,9 +149,12 @@ def analyze(
     measures: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     arrays: dict[str, np.ndarray] = {}
+    seconds: dict[str, float] = {}
     with preserved_rng():
         for i, (name, step) in enumerate(steps):
+            t0 = time.perf_counter()
             result = step()
+            seconds[name] = round(time.perf_counter() - t0, 4)
             if result.skipped is not None:
                 skipped[name] = result.skipped
             else:
@@ -168,6 +172,7 @@ def analyze(
         "not_applicable": skipped,
         "inputs_shape": list(inputs.shape),
         "device": str(dev),
+        "seconds": seconds,
         "command": command,
         "provenance": collect_provenance(),
     }

@@ -18,6 +18,7 @@ def test_analyze_writes_an_ordinary_run_directory_with_every_diagnostic(tmp_path
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert set(summary["measures"]) == set(DIAGNOSTICS)
     assert summary["not_applicable"] == {}
+    assert set(summary["seconds"]) == set(DIAGNOSTICS) and all(s >= 0 for s in summary["seconds"].values())
     assert (tmp_path / "run" / "figures" / "overview.png").is_file()
     page = report.read_text()
     assert "rankscope analyze ..." in page and "data:image/png" in page
