@@ -1,7 +1,6 @@
 """``pinn-poisson-udi`` (paper 000 Ex. 4.2, Fig. 7): a tiny run, a killed run resumed, and the claims."""
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ from rankscope.experiments.base import resolve_config
 from rankscope.experiments.paper000.pinn_poisson_udi import (
     PinnPoissonUDIExperiment,
     pinn_checks,
-    steps_to_reach,
 )
 from rankscope.store import RunDir
 
@@ -70,12 +68,6 @@ def test_pinn_killed_run_resumes_without_losing_or_duplicating_records(tmp_path)
     assert [(r["run"], r["iter"]) for r in a] == [(r["run"], r["iter"]) for r in b]
     assert [r["loss"] for r in a] == [r["loss"] for r in b]
     assert [r["rel_l2_error"] for r in a] == [r["rel_l2_error"] for r in b]
-
-
-def test_steps_to_reach():
-    steps = np.array([0, 10, 20, 30])
-    assert steps_to_reach(steps, np.array([5.0, 2.0, 0.5, 0.1]), 1.0) == 20.0
-    assert steps_to_reach(steps, np.array([5.0, 2.0, 1.5, 1.1]), 1.0) == math.inf
 
 
 def _series(ranks, loss, error):
