@@ -22,6 +22,7 @@ and returns plain data (:class:`Diagnostic`: measures for ``summary.json``, arra
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,11 @@ class Diagnostic:
 
 
 def feature_spectra(model: nn.Module, x: torch.Tensor, layers: LayerSpec, *, eps: float = 1e-6) -> Diagnostic:
-    """Gram spectrum and rank measures of each layer's neuron functions on the ``m`` inputs ``x``."""
+    """Gram spectrum and rank measures of each layer's neuron functions on the ``m`` inputs ``x``.
+
+    A layer with more features ``n`` than inputs ``m`` has its spectrum computed from the ``m x m``
+    dual ``W^1/2 D D^T W^1/2`` (the same nonzero eigenvalues as ``D^T W D``; the other ``n - m`` are
+    zero, so its condition number is ``inf`` and ``rank_capped_by_points`` is set)."""
     try:
         refs = resolve_layers(model, layers)
     except ValueError as exc:
@@ -89,14 +94,21 @@ def feature_spectra(model: nn.Module, x: torch.Tensor, layers: LayerSpec, *, eps
     out = Diagnostic()
     for name, d in feats.items():
         mat = d.reshape(m, -1).numpy()
-        spec = eigenspectrum(gram_from_features(mat, np.full(m, 1.0 / m)))
         n = mat.shape[1]
+        if n > m:
+            # D^T W D (n x n) and W^1/2 D D^T W^1/2 (m x m) have the same nonzero eigenvalues: a conv
+            # layer of 64 x 32 x 32 features would need a 32 GiB Gram matrix, its dual 0.5 MiB
+            scaled = mat / np.sqrt(m)
+            dual = scaled @ scaled.T
+            spec = eigenspectrum(0.5 * (dual + dual.T))
+        else:
+            spec = eigenspectrum(gram_from_features(mat, np.full(m, 1.0 / m)))
         out.measures[name] = {
             "features": n,
             "eps_rank": eps_rank(spec, eps),
             "effective_rank": effective_rank(spec),
             "stable_rank": stable_rank(spec),
-            "condition_number": condition_number(spec),
+            "condition_number": math.inf if n > m else condition_number(spec),  # rank <= m < n
             "pca_dim": pca_dimension(mat) if m >= 2 else 0,
             "rank_capped_by_points": n > m,
         }

@@ -42,6 +42,12 @@ def test_image_inputs_and_a_rank_capped_layer():
     conv = d.measures["1"]  # the tanh after the convolution: the hidden layer
     assert conv["features"] == 3 * 36 and conv["rank_capped_by_points"] is True
     assert conv["eps_rank"] <= 5
+    # more features than points: the spectrum comes from the 5 x 5 dual, equal to the top of D^T W D
+    with torch.no_grad():
+        f = _cnn()[:2].double()(x.double()).reshape(5, -1).numpy()
+    primal = np.linalg.eigvalsh(f.T @ f / 5)[::-1][:5]
+    np.testing.assert_allclose(d.arrays["gram_eigenvalues/1"], primal, rtol=1e-9, atol=1e-13)
+    assert conv["condition_number"] == float("inf")
 
 
 def test_weight_ranks_reshape_conv_kernels_and_match_numpy():
