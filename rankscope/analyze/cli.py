@@ -50,6 +50,7 @@ def analyze_command(
     layers: Annotated[str, typer.Option(help="all, last, or names/indices separated by commas")] = "all",
     eps: Annotated[float, typer.Option(help="eps-rank threshold (paper 000: 1e-6)")] = 1e-6,
     ntk_points: Annotated[int, typer.Option(help="inputs used by the NTK (0 skips it)", min=0)] = 64,
+    ntk_rows: Annotated[int, typer.Option(help="at most this many NTK rows (points x outputs)", min=1)] = 128,
     device: Annotated[str, typer.Option(help="cpu, cuda or auto")] = "cpu",
     overwrite: Annotated[
         bool, typer.Option(help="replace an earlier rankscope run directory at OUT")
@@ -94,6 +95,7 @@ def analyze_command(
                 layers=_layers(layers),
                 eps=eps,
                 ntk_points=ntk_points,
+                ntk_rows=ntk_rows,
                 device=device,
                 config=config,
                 command=command,

@@ -16,8 +16,8 @@ and returns plain data (:class:`Diagnostic`: measures for ``summary.json``, arra
   final features under the model's linear head, and the independence deficit (eq. 11-12) of each
   class's logit;
 * :func:`ntk_top`: the largest eigenvalues of the output NTK ``J J^T`` on a subset of the inputs
-  (paper 002), matrix-free (a Jacobian-vector and a vector-Jacobian product per matvec), so it never
-  forms J or the kernel.
+  (paper 002): exact and dense up to ``DENSE_NTK_ROWS`` rows (J formed one parameter group at a
+  time), matrix-free beyond (a Jacobian-vector and a vector-Jacobian product per matvec).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from rankscope.linalg.matrix_free import top_eigenvalues
 from rankscope.linalg.pca_dim import pca_dimension
 from rankscope.matrices.jacobian import default_layers
 from rankscope.matrices.jacobian_ranks import partial_ranks
+from rankscope.matrices.output_ntk import output_ntk
 from rankscope.matrices.patch import Patch
 from rankscope.nets.features import capture
 from rankscope.nets.layer_specs import LayerSpec, resolve_layers
@@ -61,8 +62,16 @@ __all__ = [
 ]
 
 #: Largest input patch (number of coordinates) of the partial Jacobians; larger inputs use the
-#: central patch of their last two axes (paper 004 Alg. A1 takes a central patch too).
-MAX_PATCH = 1024
+#: central patch of their last two axes: 16 x 16 x 3 = 768 is the central patch paper 004 uses
+#: (Sec. 4.3 and App. D, "the central patch of 16 x 16 x 3 pixels").
+MAX_PATCH = 768
+
+#: Most rows (points x outputs) of the output NTK by default: ResNet-18 with 10 classes gets 12
+#: points, 120 rows (about 30 s on 2 CPU cores).
+NTK_ROWS = 128
+
+#: Most rows of the dense output NTK; beyond, its top eigenvalues come matrix-free.
+DENSE_NTK_ROWS = 8192
 
 
 @dataclass
@@ -154,7 +163,7 @@ def jacobian_ranks(model: nn.Module, x: torch.Tensor) -> Diagnostic:
         )
         patch = Patch.central(tuple(sample.shape), side)
     try:
-        pr = partial_ranks(model, sample, patch, layers)
+        pr = partial_ranks(model, sample, patch, layers, chunk_size=128)  # 128: fastest on ResNet-18
     except ValueError as exc:
         return Diagnostic(skipped=f"partial Jacobians not available: {' '.join(str(exc).split())[:200]}")
     out = Diagnostic(measures={"patch": str(patch), **pr.as_dict()})
@@ -195,39 +204,70 @@ def label_dimensions(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) ->
     return Diagnostic(measures={"classification": cls.as_dict(), "independence_deficit": deficits})
 
 
-def ntk_top(model: nn.Module, x: torch.Tensor, k: int = 20, *, seed: int = 0) -> Diagnostic:
-    """The ``k`` largest eigenvalues of the output NTK on ``x`` (all outputs), float64, matrix-free."""
+def ntk_top(
+    model: nn.Module, x: torch.Tensor, k: int = 20, *, max_rows: int = NTK_ROWS, seed: int = 0
+) -> Diagnostic:
+    """The ``k`` largest eigenvalues of the output NTK (all outputs) on the first points of ``x``.
+
+    It takes as many points as keep ``rows = points * outputs <= max_rows`` (at least one; the
+    measures say how many and why). Up to ``DENSE_NTK_ROWS`` rows the kernel is formed exactly
+    (:func:`rankscope.matrices.output_ntk.output_ntk`, accumulated in float64) and all its
+    eigenvalues are taken; beyond, the top ones come matrix-free (float64 Lanczos on ``J J^T v``).
+    """
     if not x.is_floating_point():
         return Diagnostic(skipped=f"inputs of dtype {x.dtype} are not differentiable")
-    params = {n: p.detach().to(torch.float64) for n, p in model.named_parameters() if p.requires_grad}
-    if not params:
+    if not isinstance(max_rows, int) or max_rows < 1:
+        raise ValueError(f"max_rows must be an integer >= 1; got {max_rows!r}")
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if not n_params:
         return Diagnostic(skipped="the model has no trainable parameters")
+    with measurement_mode(model, "eval"), torch.no_grad():
+        outputs = int(model(x[:1]).numel())
+    points = max(1, min(x.shape[0], max_rows // outputs))
+    xs = x[:points]
+    rows = points * outputs
+    kk = max(1, min(k, rows // 2))
+    if rows <= DENSE_NTK_ROWS:
+        values = np.linalg.eigvalsh(output_ntk(model, xs).cpu().numpy())[::-1][:kk].copy()
+        method = "dense"
+    else:
+        values = _matrix_free_top(model, xs, kk, seed)
+        method = "matrix-free"
+    measures: dict[str, Any] = {
+        "points": points,
+        "points_given": int(x.shape[0]),
+        "outputs": rows,
+        "outputs_per_point": outputs,
+        "parameters": n_params,
+        "method": method,
+        "top": [float(v) for v in values[:5]],
+        "k": kk,
+    }
+    if points < x.shape[0]:
+        measures["capped"] = (
+            f"{points} of {x.shape[0]} points: {outputs} outputs each, at most {max_rows} rows"
+        )
+    return Diagnostic(measures=measures, arrays={"ntk_top_eigenvalues": np.asarray(values, dtype=np.float64)})
+
+
+def _matrix_free_top(model: nn.Module, x: torch.Tensor, k: int, seed: int) -> np.ndarray:
+    """Top ``k`` eigenvalues of ``J J^T`` in float64 by a JVP and a VJP per matvec; never forms J."""
+    params = {n: p.detach().to(torch.float64) for n, p in model.named_parameters() if p.requires_grad}
+    frozen = {n: p.detach().to(torch.float64) for n, p in model.named_parameters() if not p.requires_grad}
     buffers = {n: b.to(torch.float64) if b.is_floating_point() else b for n, b in model.named_buffers()}
     xs = x.to(torch.float64)
 
     def f(p: dict[str, torch.Tensor]) -> torch.Tensor:
-        out: torch.Tensor = functional_call(model, {**p, **buffers}, (xs,))
+        out: torch.Tensor = functional_call(model, {**p, **frozen, **buffers}, (xs,))
         return out.reshape(-1)
 
     with measurement_mode(model, "eval"):
         y0, pull = vjp(f, params)  # type: ignore[misc]  # torch.func's stub types the pair as a triple
-        n = int(y0.numel())
 
         def matvec(v: np.ndarray) -> np.ndarray:
             (g,) = pull(torch.as_tensor(np.ascontiguousarray(v).reshape(-1), dtype=torch.float64))
             _, jg = jvp(f, (params,), (g,))  # type: ignore[misc]
-            out: np.ndarray = jg.detach().numpy()
+            out: np.ndarray = jg.detach().cpu().numpy()
             return out
 
-        kk = max(1, min(k, n // 2))
-        values = top_eigenvalues(matvec, kk, n=n, tol=1e-10, seed=seed)
-    return Diagnostic(
-        measures={
-            "points": int(x.shape[0]),
-            "outputs": n,
-            "parameters": sum(p.numel() for p in params.values()),
-            "top": [float(v) for v in values[:5]],
-            "k": kk,
-        },
-        arrays={"ntk_top_eigenvalues": np.asarray(values, dtype=np.float64)},
-    )
+        return np.asarray(top_eigenvalues(matvec, k, n=int(y0.numel()), tol=1e-10, seed=seed))

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from rankscope.analyze.diagnostics import (
+    NTK_ROWS,
     Diagnostic,
     feature_spectra,
     jacobian_ranks,
@@ -75,6 +76,7 @@ def analyze(
     eps: float = 1e-6,
     ntk_points: int = 64,
     ntk_k: int = 20,
+    ntk_rows: int = NTK_ROWS,
     device: str = "cpu",
     config: Mapping[str, Any] | None = None,
     command: str | None = None,
@@ -93,6 +95,8 @@ def analyze(
         eps: eps-rank threshold (paper 000: 1e-6).
         ntk_points: the NTK uses the first ``ntk_points`` inputs; 0 skips it.
         ntk_k: how many of its largest eigenvalues.
+        ntk_rows: at most this many rows (points x outputs): fewer points when the model has many
+            outputs (the summary says how many were used).
         device: ``cpu``, ``cuda`` or ``auto`` (:func:`rankscope.devices.resolve_device`).
         config: what to record as the run's configuration (the CLI passes its arguments).
         command: the command that reproduces the run (shown in the report).
@@ -110,12 +114,15 @@ def analyze(
         )
     if not isinstance(ntk_points, int) or ntk_points < 0:
         raise ValueError(f"ntk_points must be an integer >= 0; got {ntk_points!r}")
+    if not isinstance(ntk_rows, int) or ntk_rows < 1:
+        raise ValueError(f"ntk_rows must be an integer >= 1; got {ntk_rows!r}")
     dev = resolve_device(device)
     run_config = {
         "layers": layers if isinstance(layers, (str, int)) else [str(v) for v in layers],
         "eps": eps,
         "ntk_points": ntk_points,
         "ntk_k": ntk_k,
+        "ntk_rows": ntk_rows,
         "device": device,
         **dict(config or {}),
     }
@@ -142,7 +149,9 @@ def analyze(
         (
             "ntk",
             lambda: (
-                ntk_top(model, x[:ntk_points], ntk_k) if ntk_points else Diagnostic(skipped="--ntk-points 0")
+                ntk_top(model, x[:ntk_points], ntk_k, max_rows=ntk_rows)
+                if ntk_points
+                else Diagnostic(skipped="--ntk-points 0")
             ),
         ),
     ]

@@ -4,6 +4,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev
 
+from rankscope.analyze import diagnostics
 from rankscope.analyze.diagnostics import (
     feature_spectra,
     jacobian_ranks,
@@ -63,7 +64,7 @@ def test_weight_ranks_reshape_conv_kernels_and_match_numpy():
     )
 
 
-def test_ntk_top_matches_the_dense_kernel_from_jacrev():
+def test_ntk_top_matches_the_dense_kernel_from_jacrev(monkeypatch: pytest.MonkeyPatch):
     net = _cnn().double()
     x = torch.rand(6, 1, 6, 6, dtype=torch.float64)
     params = {n: p.detach() for n, p in net.named_parameters()}
@@ -71,7 +72,24 @@ def test_ntk_top_matches_the_dense_kernel_from_jacrev():
     j = torch.cat([v.reshape(24, -1) for v in jac.values()], dim=1).numpy()
     lam = np.linalg.eigvalsh(j @ j.T)[::-1]
     d = ntk_top(net, x, k=8)
-    np.testing.assert_allclose(d.arrays["ntk_top_eigenvalues"], lam[:8], rtol=1e-8)
+    assert d.measures["method"] == "dense" and "capped" not in d.measures
+    np.testing.assert_allclose(d.arrays["ntk_top_eigenvalues"], lam[:8], rtol=1e-10)
+    monkeypatch.setattr(diagnostics, "DENSE_NTK_ROWS", 0)  # the matrix-free path, same kernel
+    m = ntk_top(net, x, k=8)
+    assert m.measures["method"] == "matrix-free"
+    np.testing.assert_allclose(m.arrays["ntk_top_eigenvalues"], lam[:8], rtol=1e-8)
+
+
+def test_ntk_top_caps_the_points_by_rows_and_says_so():
+    net = _cnn().double()  # 4 outputs a point
+    x = torch.rand(6, 1, 6, 6, dtype=torch.float64)
+    d = ntk_top(net, x, k=3, max_rows=10)
+    assert d.measures["points"] == 2 and d.measures["points_given"] == 6 and d.measures["outputs"] == 8
+    assert "2 of 6 points" in d.measures["capped"]
+    full = ntk_top(net, x[:2], k=3)
+    np.testing.assert_allclose(d.arrays["ntk_top_eigenvalues"], full.arrays["ntk_top_eigenvalues"])
+    with pytest.raises(ValueError, match="max_rows"):
+        ntk_top(net, x, max_rows=0)
 
 
 def test_jacobian_ranks_of_a_linear_bottleneck():
