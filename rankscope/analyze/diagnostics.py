@@ -46,7 +46,7 @@ from rankscope.linalg.matrix_free import top_eigenvalues
 from rankscope.linalg.pca_dim import pca_dimension
 from rankscope.matrices.jacobian import default_layers
 from rankscope.matrices.jacobian_ranks import partial_ranks
-from rankscope.matrices.output_ntk import output_ntk
+from rankscope.matrices.ntk_rows import ntk_by_rows
 from rankscope.matrices.patch import Patch
 from rankscope.nets.features import capture
 from rankscope.nets.layer_specs import LayerSpec, resolve_layers
@@ -211,7 +211,7 @@ def ntk_top(
 
     It takes as many points as keep ``rows = points * outputs <= max_rows`` (at least one; the
     measures say how many and why). Up to ``DENSE_NTK_ROWS`` rows the kernel is formed exactly
-    (:func:`rankscope.matrices.output_ntk.output_ntk`, accumulated in float64) and all its
+    (:func:`rankscope.matrices.ntk_rows.ntk_by_rows`, accumulated in float64) and all its
     eigenvalues are taken; beyond, the top ones come matrix-free (float64 Lanczos on ``J J^T v``).
     """
     if not x.is_floating_point():
@@ -228,7 +228,7 @@ def ntk_top(
     rows = points * outputs
     kk = max(1, min(k, rows // 2))
     if rows <= DENSE_NTK_ROWS:
-        values = np.linalg.eigvalsh(output_ntk(model, xs).cpu().numpy())[::-1][:kk].copy()
+        values = np.linalg.eigvalsh(ntk_by_rows(model, xs).cpu().numpy())[::-1][:kk].copy()
         method = "dense"
     else:
         values = _matrix_free_top(model, xs, kk, seed)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
+from rankscope.matrices.ntk_rows import parameter_groups
 from rankscope.operators.differential import DifferentialOperator
 from rankscope.operators.pointwise_derivatives import point_derivatives
 
@@ -43,20 +44,6 @@ def _residual_fn(
         return (c * point_derivatives(u, alphas)(x)).sum()
 
     return residual
-
-
-def _param_groups(params: dict[str, torch.Tensor], n_rows: int, budget: int) -> list[list[str]]:
-    """Parameter names in groups whose Jacobian (``n_rows x size`` float64) fits ``budget`` bytes."""
-    groups: list[list[str]] = [[]]
-    size = 0
-    for name, p in params.items():
-        need = n_rows * p.numel() * 8
-        if groups[-1] and size + need > budget:
-            groups.append([])
-            size = 0
-        groups[-1].append(name)
-        size += need
-    return groups
 
 
 def _recipe_jacobian(
@@ -95,7 +82,10 @@ def recipe_theta(
     params = {n: p.detach() for n, p in model64.named_parameters()}
     n_rows = sum(x.shape[0] for _, x in blocks)
     theta = torch.zeros(n_rows, n_rows, dtype=torch.float64, device=blocks[0][1].device)
-    for names in _param_groups(params, n_rows, memory_budget):
+    names_all = list(params)
+    sizes = [p.numel() for p in params.values()]
+    for group in parameter_groups(sizes, n_rows, 8, memory_budget):
+        names = [names_all[i] for i in group]
         jac = torch.cat([_recipe_jacobian(model64, op, x, names, params, memory_budget) for op, x in blocks])
         theta.addmm_(jac, jac.T)
         del jac

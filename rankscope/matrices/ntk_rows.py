@@ -1,5 +1,9 @@
 """The empirical output NTK ``K = J J^T`` of any model on a batch, dense, within a memory budget.
 
+:func:`rankscope.matrices.ntk.output_ntk` is the scalar-output, float64 form on points ``(N, d)``
+that the PINN kernels share; this is the form for any model: inputs of any shape (images, tokens),
+many outputs, gradients in the model's own dtype. :func:`parameter_groups` is the grouping both use.
+
 Paper 002 (Lemma 3.1: ``Theta = J J^T``), applied to the model's outputs rather than a PDE
 residual: for points ``x_1..x_m`` and outputs ``f_1..f_c`` the rows of J are
 ``d f_o(x_i) / d theta``, ordered point-major (row ``i * c + o``), so ``K`` is ``(m c) x (m c)``.
@@ -23,7 +27,7 @@ from torch import nn
 
 from rankscope.nets.modes import MeasureMode, measurement_mode
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "output_ntk", "parameter_groups"]
+__all__ = ["DEFAULT_MEMORY_BUDGET", "ntk_by_rows", "parameter_groups"]
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3  # bytes of J (in the model's dtype) held at once
 _GEMM_COLUMNS = 1 << 18  # columns of J_g converted to float64 per product
@@ -51,7 +55,7 @@ def parameter_groups(sizes: list[int], n_rows: int, itemsize: int, budget: int) 
     return [g for g in groups if g]
 
 
-def output_ntk(
+def ntk_by_rows(
     model: nn.Module,
     x: torch.Tensor,
     *,
