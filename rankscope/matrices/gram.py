@@ -9,6 +9,8 @@ re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 from torch import nn
@@ -19,7 +21,7 @@ from rankscope.nets.layer_specs import LayerSpec, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode, measurement_mode
 from rankscope.sampling.quadrature import Quadrature
 
-__all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix"]
+__all__ = ["GramEvaluator", "gram_from_features", "gram_matrices", "gram_matrix", "weighted_grams"]
 
 
 def _check_quadrature(quadrature: Quadrature | None) -> tuple[np.ndarray, np.ndarray]:
@@ -194,13 +196,23 @@ class GramEvaluator:
 
     def grams(self, features: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
         """``D^T W D`` (symmetrised, float64) of each layer's features."""
-        out: dict[str, np.ndarray] = {}
-        for name, feats in features.items():
-            d = feats.to(torch.float64)
-            m = d.T @ (self.w * d)
-            out[name] = (0.5 * (m + m.T)).cpu().numpy()
-        return out
+        return weighted_grams(features, self.w)
 
     def __call__(self) -> dict[str, np.ndarray]:
         """The Gram matrix of each layer at the model's current parameters, float64."""
         return self.grams(self.features())
+
+
+def weighted_grams(features: Mapping[str, torch.Tensor], weights: torch.Tensor) -> dict[str, np.ndarray]:
+    """``{layer: D^T W D}`` (float64 numpy, symmetrised) of torch features ``D (m, n)``, one GEMM each.
+
+    ``weights`` is the ``(m, 1)`` float64 column of quadrature weights (paper 000 eq. 4.1); the
+    features are cast to float64 on their device first. :class:`GramEvaluator` and the Monitor's
+    training-forward path both reduce their features here.
+    """
+    out: dict[str, np.ndarray] = {}
+    for name, feats in features.items():
+        d = feats.to(torch.float64)
+        m = d.T @ (weights.to(d.device) * d)
+        out[name] = (0.5 * (m + m.T)).cpu().numpy()
+    return out

@@ -18,6 +18,8 @@ forward pass, Gram matrices and spectra run on one worker thread while training 
 LAPACK release the GIL, so on a machine with a spare core the monitor's cost nearly vanishes from
 the wall time. Records reach the history and the sink in step order: at the next due step, at
 :meth:`Monitor.flush`, when ``history`` is read, and when a ``Trainer`` run returns.
+``features="training"`` removes the second forward altogether when the points are the training
+batch (:mod:`rankscope.train.training_features`).
 """
 
 from __future__ import annotations
@@ -38,8 +40,16 @@ from rankscope.nets.layer_specs import LayerSpec, resolve_layers
 from rankscope.nets.modes import MeasureMode, check_mode
 from rankscope.sampling.quadrature import Quadrature
 from rankscope.train.history import History
+from rankscope.train.training_features import TrainingFeatures
 
-__all__ = ["NONFINITE_POLICIES", "History", "Monitor", "NonFiniteFeaturesWarning", "RankCappedWarning"]
+__all__ = [
+    "FEATURE_SOURCES",
+    "NONFINITE_POLICIES",
+    "History",
+    "Monitor",
+    "NonFiniteFeaturesWarning",
+    "RankCappedWarning",
+]
 
 Measure = Callable[[Spectrum], float]
 
@@ -50,6 +60,9 @@ class MetricsSink(Protocol):
 
     def append_metrics(self, record: dict[str, Any]) -> None: ...
 
+
+#: Where ``Monitor`` reads the neuron functions: a float64 replica, or the training forward pass.
+FEATURE_SOURCES = ("replica", "training")
 
 #: What ``Monitor`` does with a layer whose neuron functions have NaN or Inf values.
 NONFINITE_POLICIES = ("warn", "raise")
@@ -64,16 +77,10 @@ class RankCappedWarning(RuntimeWarning):
 
 
 def _spectrum(mat: np.ndarray) -> Spectrum:
-    """The eigenspectrum of a finite Gram matrix ``M`` (paper 000 Def. 2.5): what
-    ``rankscope.linalg.eigenspectrum(M)`` returns, LAPACK ``eigvalsh`` of ``(M + M^T)/2`` sorted
-    descending, bit for bit.
-
-    A Gram matrix from ``GramEvaluator`` is already ``(M + M^T)/2``, exactly symmetric, and
-    ``(M + M^T)/2`` of an exactly symmetric ``M`` is ``M`` itself; so ``eigvalsh`` runs on ``M``,
-    without ``eigenspectrum``'s symmetry and finiteness checks and copies, which cost about a
-    twentieth of a record's time in the training loop. Any other matrix goes through
-    ``eigenspectrum``.
-    """
+    """``rankscope.linalg.eigenspectrum(M)`` bit for bit, without its checks and copies (about a
+    twentieth of a record's time): a ``GramEvaluator`` matrix is exactly symmetric, so LAPACK
+    ``eigvalsh`` of ``(M + M^T)/2`` is ``eigvalsh`` of ``M``. Any other matrix goes through
+    ``eigenspectrum``."""
     n = mat.shape[0]
     if mat.size == 0 or not np.array_equal(mat, mat.T):
         return eigenspectrum(mat)
@@ -94,18 +101,19 @@ class Monitor:
         sink: called with each record (a JSON-able dict), e.g. a TensorBoard sink; or a
             :class:`~rankscope.store.RunDir` (anything with ``append_metrics``), whose
             ``metrics.jsonl`` then holds the history and ``rankscope report`` draws it.
-        mode: ``"eval"`` (default), ``"train"`` or ``"as_is"``: the train/eval mode the layers are
-            measured in (``rankscope.nets.modes``). Eval mode measures the network the training
-            produces (dropout off, BatchNorm running statistics); ``"train"`` measures randomly
-            dropped-out features, whose ranks are larger and noisy.
+        mode: ``"eval"`` (default: dropout off, BatchNorm running statistics), ``"train"`` (randomly
+            dropped-out features, larger and noisy ranks) or ``"as_is"`` (``rankscope.nets.modes``).
         on_nonfinite: ``"warn"`` (default): a layer with NaN or Inf neuron functions is recorded as
             NaN and a :class:`NonFiniteFeaturesWarning` names it and the step, once per layer;
             ``"raise"``: ``record`` raises ``ValueError`` naming them.
-        background: measure on a worker thread (module docstring). The replica's forward pass then
-            runs without saving and restoring the global RNG (restoring it from another thread would
-            rewind what training drew meanwhile), so it must draw no random numbers: eval mode
-            without stochastic layers. ``mode="train"`` is refused with it. A record returned by
-            :meth:`record` gets its measures when it is flushed.
+        background: measure on a worker thread (module docstring), without restoring the global RNG
+            (that would rewind what training drew meanwhile), so the forward must draw nothing:
+            ``mode="train"`` is refused. A record gets its measures when it is flushed.
+        features: ``"replica"`` (default): a float64 replica of the model is evaluated at the
+            quadrature's points at each record. ``"training"``: when the quadrature's points are the
+            training batch, the features of the training forward pass itself are kept by hooks and
+            reduced to Gram matrices, with no second forward (:mod:`rankscope.train.training_features`:
+            of the parameters before the step's update, in the training dtype and mode).
 
     The monitor evaluates the model once when built, so that points that do not fit the model
     raise a ``ValueError`` naming both shapes here rather than in the training loop, and warns
@@ -135,6 +143,7 @@ class Monitor:
         mode: MeasureMode | str = MeasureMode.EVAL,
         on_nonfinite: str = "warn",
         background: bool = False,
+        features: str = "replica",
     ) -> None:
         if quadrature is None:
             raise TypeError("quadrature is required: e.g. rankscope.sampling.gauss_legendre((-1, 1), 1000)")
@@ -158,12 +167,21 @@ class Monitor:
                 "background=True cannot measure in mode='train' (dropout draws random numbers, and the "
                 "RNG cannot be restored from a second thread); use mode='eval' or background=False"
             )
+        self.features = check_choice("features", features, FEATURE_SOURCES)
+        if background and self.features == "training":
+            raise ValueError(
+                "background=True moves the replica's forward pass off the training thread; with "
+                "features='training' there is none (use one or the other)"
+            )
         self._history = History()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="rankscope-monitor") if background else None
         self._pending: tuple[dict[str, Any], Future[dict[str, Any]]] | None = None
         self._grams = GramEvaluator(model, self.refs, quadrature, mode=self.mode)
         self._warned: set[str] = set()
         self._warn_capped(self._grams())  # fails early on points that do not fit the model
+        self._training = (
+            TrainingFeatures(model, self.refs, quadrature) if self.features == "training" else None
+        )
 
     def _warn_capped(self, mats: Mapping[str, np.ndarray]) -> None:
         m = self._grams.n_points
@@ -218,6 +236,8 @@ class Monitor:
         self.flush()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        if self._training is not None:
+            self._training.close()
 
     def _commit(self, rec: dict[str, Any]) -> None:
         self._history.append(rec)
@@ -230,8 +250,9 @@ class Monitor:
 
     def measure(self, step: int | None = None) -> dict[str, Any]:
         """Compute the measures of the current model now (no history change); ``step`` only labels
-        the non-finite warning or error."""
-        return self._measures_of(self._grams(), step)
+        the non-finite warning or error. With ``features="training"``: of the last forward pass."""
+        mats = self._training.grams() if self._training is not None else self._grams()
+        return self._measures_of(mats, step)
 
     def _measures_of(self, mats: Mapping[str, np.ndarray], step: int | None) -> dict[str, Any]:
         out: dict[str, Any] = {"measures": {"eps_rank": {}}, "spectrum": {}}

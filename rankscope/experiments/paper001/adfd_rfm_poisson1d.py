@@ -22,14 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rankscope.analysis import loglog_slope
-from rankscope.experiments.base import (
-    Check,
-    Experiment,
-    ExperimentConfig,
-    Progress,
-    choice,
-    no_progress,
-)
+from rankscope.experiments.base import Check, Experiment, ExperimentConfig, Progress, choice, no_progress
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper001._rfm import (
     PROPOSITION_CLAIMS,

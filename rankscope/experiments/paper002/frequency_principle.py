@@ -37,14 +37,7 @@ from torch import nn
 
 from rankscope.analysis.frequency import error_amplitudes, periodic_grid, rolling_average
 from rankscope.experiments._resume import TrainJob, train_jobs
-from rankscope.experiments.base import (
-    Check,
-    Experiment,
-    ExperimentConfig,
-    Progress,
-    choice,
-    no_progress,
-)
+from rankscope.experiments.base import Check, Experiment, ExperimentConfig, Progress, choice, no_progress
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper002._common import glorot_mlp, predict
 from rankscope.nets import ACTIVATIONS

@@ -38,14 +38,7 @@ import torch
 from torch import nn
 
 from rankscope.experiments._resume import TrainJob, train_jobs
-from rankscope.experiments.base import (
-    Check,
-    Experiment,
-    ExperimentConfig,
-    Progress,
-    choice,
-    no_progress,
-)
+from rankscope.experiments.base import Check, Experiment, ExperimentConfig, Progress, choice, no_progress
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper002._common import glorot_mlp, predict
 from rankscope.nets import ACTIVATIONS

@@ -31,14 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rankscope.experiments.base import (
-    Check,
-    Experiment,
-    ExperimentConfig,
-    Progress,
-    choice,
-    no_progress,
-)
+from rankscope.experiments.base import Check, Experiment, ExperimentConfig, Progress, choice, no_progress
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.linalg.pca_dim import pca_dimension
 from rankscope.matrices.jacobian_ranks import partial_ranks
