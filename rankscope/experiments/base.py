@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rankscope.experiments.catalog import complete
 from rankscope.experiments.checks import Check
 from rankscope.experiments.claims import Claim, Result
 from rankscope.experiments.config import (
@@ -95,7 +96,10 @@ REGISTRY: dict[str, Experiment[Any]] = {}
 
 
 def register(cls: type[Experiment[Any]]) -> type[Experiment[Any]]:
-    """Class decorator adding an experiment to ``REGISTRY`` under ``cls.name``."""
+    """Class decorator adding an experiment to ``REGISTRY`` under ``cls.name``; its summary, paper
+    section and presets come from the catalogue where the class does not set them
+    (:mod:`rankscope.experiments.catalog`)."""
+    complete(cls)
     if cls.name in REGISTRY:
         raise ValueError(f"experiment {cls.name!r} is registered twice")
     if "quick" not in cls.presets or "paper" not in cls.presets:

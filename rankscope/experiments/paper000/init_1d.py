@@ -184,25 +184,7 @@ def init_checks(cfg: Init1dConfig, data: dict[str, FittingSeries]) -> tuple[list
 
 class Init1dExperiment(Experiment[Init1dConfig]):
     name = "init-1d"
-    summary = "Paper 000 Ex. 4.1 / Fig. 6: deterministic first layer gives high eps-rank and faster fitting"
-    paper = "paper 000, Example 4.1, eq. (4.2)-(4.3), Fig. 6"
     Config = Init1dConfig
-    diagnoses: ClassVar[dict[str, str]] = {
-        "deterministic initialisation: lower loss at equal steps": (
-            "quick, seeds 0, 1, 2: fragile (margin +0.045), holds (+0.111), holds (+0.109). At seed 0 "
-            "the Xavier L2_n30 run has a lucky phase (best loss 1.8e-3 vs 5.4e-3 at step 6000), so "
-            "the deterministic run is lower at 94% of the records against the 90% asked; at seeds 1, 2 "
-            "it is lower at 100% and 99.8%, and 1e2-1e4x lower from step 6000"
-        ),
-        "shallow deterministic network beats deep default one": (
-            "holds at every seed (quick, seeds 0-4: margins +0.13 to +0.70, z = 1.8 < 2, so fragile by "
-            "its spread) but the gap is far smaller than the paper's: deterministic L = 2, n = 30 "
-            "reaches 1.0e-5 to 2.4e-5 (paper 1e-5) and Xavier L = 4, n = 50 reaches 2.3e-5 to 3.7e-5 "
-            "(paper 1e-4), a factor 1.1-3.4 where the paper shows 10. Our deep Xavier net fits 3-4x "
-            "better than the paper's; the paper gives no optimiser or learning rate for Ex. 4.1 (ours: "
-            "full-batch Adam, see Init1dConfig)"
-        ),
-    }
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(12000, 20000)
 
     claims = (

@@ -176,8 +176,6 @@ def loss_bound_checks(cfg: LossBoundConfig, d: dict[str, np.ndarray]) -> tuple[l
 
 class LossBoundExperiment(Experiment[LossBoundConfig]):
     name = "loss-bound"
-    summary = "Paper 000 Thm 3.2/3.3: eps-rank reduction error vs its bound, and the loss lower bound (3.4)"
-    paper = "paper 000, Section 3, Theorems 3.2-3.3, eq. (3.4), on Example 2.6"
     Config = LossBoundConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(6000, 30000, every=(50, 100))
 

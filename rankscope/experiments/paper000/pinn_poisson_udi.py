@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -81,32 +81,7 @@ def _both_inits(cfg: PinnPoissonConfig) -> bool:
 
 class PinnPoissonUDIExperiment(Experiment[PinnPoissonConfig]):
     name = "pinn-poisson-udi"
-    summary = (
-        "Paper 000 Ex. 4.2 / Fig. 7: PINN for Poisson; uniform-density init starts at a high eps-rank "
-        "and trains faster than Xavier"
-    )
-    paper = "paper 000, Example 4.2, eq. (4.4)-(4.5), Fig. 7"
     Config = PinnPoissonConfig
-    diagnoses: ClassVar[dict[str, str]] = {
-        "UDI decreases the loss faster": "quick, seeds 0-4: UDI is faster at every seed (it reaches "
-        "the 1% level in 130, 150, 130, 190, 200 steps against Xavier's 290, 320, 300, 290, 300, and its "
-        "loss at 10% of training is 8-20x lower), but our criterion asks for at most half of Xavier's "
-        "steps, which seeds 3 and 4 miss (0.66x). The paper shows the curves (Fig. 7), not a ratio",
-        "UDI ends with a lower error": "quick, seeds 0-4: lower at 4 of 5 seeds (UDI 2.7e-2 to 4.1e-2 vs "
-        "Xavier 5.8e-2 to 6.3e-2); at seed 3 UDI ends at 5.40e-2 against 5.21e-2, within the 5% band: "
-        "1500 quick steps do not separate the final errors at every seed (the paper preset trains 10000)",
-    }
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {
-            "width": 100,
-            "stages": (("adam", 10000, 1e-3),),
-            "interior_points": 30,
-            "boundary_points": 30,
-            "every": 20,
-            "checkpoint_every": 1000,
-        },
-    }
 
     claims = (
         Claim(

@@ -130,8 +130,6 @@ def resnet_checks(cfg: ResnetConfig, data: dict[str, FittingSeries]) -> tuple[li
 
 class ResnetVsMlpExperiment(Experiment[ResnetConfig]):
     name = "resnet-vs-mlp"
-    summary = "Paper 000 Ex. 4.4 / Figs. 9-10: residual MLP starts higher and gains more eps-rank per layer"
-    paper = "paper 000, Example 4.4, eq. (4.6), Figs. 9-10"
     Config = ResnetConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(6000, 20000)
 

@@ -123,28 +123,7 @@ _CLAIM_SOLVERS = (RfmVsElmConfig.solver, *[s for s in SOLVERS if s != RfmVsElmCo
 
 class RfmVsElmExperiment(Experiment[RfmVsElmConfig]):
     name = "rfm-vs-elm"
-    summary = (
-        "Paper 000 Ex. 4.3 / Fig. 8: random features with a partition of unity (RFM) reach a higher "
-        "eps-rank and a lower error than global ones (ELM)"
-    )
-    paper = "paper 000, Sec. 4.2, Example 4.3, Fig. 8"
     Config = RfmVsElmConfig
-    diagnoses: ClassVar[dict[str, str]] = {
-        "RFM has a lower L2 error (lstsq)": (
-            "failed before (issue 15: RFM 2.3e-5 vs ELM 8.1e-6; seeds 0, 1, 2 with scipy's cut-off: "
-            "2.3e-5 vs 7.0e-6, 1.9e-5 vs 8.4e-6, 2.1e-5 vs 8.6e-6) because lstsq used scipy's default "
-            "cut-off, machine epsilon x sigma_max: ELM (eps-rank 37 of 900, gelsd rank 367) then "
-            "draws on singular directions between 2.2e-16 and 8e-13 relative, at float64's rounding "
-            "level. Checked against paper 000 Ex. 4.3: indicator PoU on 3 x 3 boxes, 100 features "
-            "each on the local variable (as in the RFM paper), least squares; neither the feature "
-            "scale (weight_scale 2: RFM 3.5e-4, ELM 3.6e-8 with scipy's cut-off) nor uniform "
-            "collocation (60 x 60 grid: RFM 3.4e-5, ELM 3.6e-4 with numpy's cut-off) is the cause. "
-            "With numpy's/torch's default cut-off eps x max(m, N) (lstsq_rcond = 'numpy', now the "
-            "default) RFM wins at seeds 0, 1, 2: 2.3e-5 vs 3.5e-4, 1.9e-5 vs 3.2e-4, 2.1e-5 vs "
-            "3.9e-4; a float32 lstsq (PyTorch's default dtype) gives RFM 9.6e-2 vs ELM 5.8e-1. "
-            "The claim depends on the cut-off; the paper does not state its solver"
-        ),
-    }
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "quick": {},
         "paper": {"counts": tuple(range(90, 901, 90)), "seeds": (0, 1, 2)},

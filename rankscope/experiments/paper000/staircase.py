@@ -51,26 +51,8 @@ class StaircaseConfig(FittingConfig):
 
 class StaircaseExperiment(Experiment[StaircaseConfig]):
     name = "staircase"
-    summary = "Paper 000 Ex. 2.6 / Fig. 2: eps-rank of the last hidden layer rises in steps as the loss falls"
-    paper = "paper 000, Example 2.6 (i), Fig. 2"
     Config = StaircaseConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(6000, 30000)
-    diagnoses: ClassVar[dict[str, str]] = {
-        "eps-rank rises in steps": (
-            "quick, seeds 0, 1, 2: holds, fails, holds. At seed 1 three nets show clear stairs (e.g. "
-            "L2_n50 6 -> 7 -> 8 -> 9 -> 12 -> ... -> 31) but L4_n25's plateaus [7, 8, 7, 8, 24, 24, 23] "
-            "have 3 rises in 6 transitions (0.5 < 0.6): its eps-rank flickers by one between adjacent "
-            "levels while a Gram eigenvalue sits at eps = 1e-6, and near saturation (24 of 25). The "
-            "stairs are there; the monotone-fraction criterion counts the flicker"
-        ),
-        "loss falls fastest where the eps-rank grows": (
-            "quick, seeds 0, 1, 2: holds, fails, fails, each time only for L4_n25: 6.6e-4 vs 7.3e-4 "
-            "(seed 1) and 6.9e-4 vs 7.3e-4 decades/step (seed 2), Spearman 0.01 and -0.05, while the "
-            "other nets fall 2-10x faster where the eps-rank grows (e.g. L2_n25 4.2e-4 vs 7.4e-5). "
-            "The n = 25 net reaches 21-24 of 25 early; later 'growth' windows are the +-1 flicker at "
-            "eps, not the separation of neurons, so the rates are not told apart for it"
-        ),
-    }
 
     def run(self, cfg: StaircaseConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         nets = [

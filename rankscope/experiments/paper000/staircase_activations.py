@@ -75,8 +75,6 @@ def activations_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dic
 
 class StaircaseActivationsExperiment(Experiment[ActivationsConfig]):
     name = "staircase-activations"
-    summary = "Paper 000 Ex. 2.6 (iii) / Fig. 4: the staircase under ReLU, ELU, cosine and tanh"
-    paper = "paper 000, Example 2.6 (iii), Fig. 4"
     Config = ActivationsConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(6000, 30000)
 

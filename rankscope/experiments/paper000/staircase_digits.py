@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -125,35 +125,7 @@ def digits_checks(cfg: DigitsConfig, d: dict[str, np.ndarray]) -> tuple[list[Che
 
 class StaircaseDigitsExperiment(Experiment[DigitsConfig]):
     name = "staircase-digits"
-    summary = "Paper 000 Ex. 2.7 / Fig. 5: eps-rank staircase in handwritten digit recognition (8x8 digits)"
-    paper = "paper 000, Example 2.7, Fig. 5"
     Config = DigitsConfig
-    #: the eps-rank climbs 11 -> 50 in one ramp, not in steps (README)
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {"quick": frozenset({"eps-rank rises in steps"})}
-    diagnoses: ClassVar[dict[str, str]] = {
-        "eps-rank rises in steps": (
-            "not a resolution effect: recorded 5x more often (every = 4 instead of 20, quick) the "
-            "eps-rank climbs 11 -> 50 between steps 52 and 476 (seed 1; seed 2: 88 to 336) one or two "
-            "neurons at a time, each level held 4-28 steps (1-7 records; at seed 1 once 76 steps at "
-            "48), all below the 2% "
-            "plateau (80 steps, the same in steps at any recording interval, since the plateau is a "
-            "fraction of the records); staircase_stats with a 3-record plateau finds 15 tiny rises, "
-            "not stairs. The ramp is real for this setting: full-batch Adam separates the 50 neurons of "
-            "a 10-D bottleneck in one phase. The paper's MNIST (d = 784, 60,000 images) network and "
-            "optimiser are not given, so it is not known which of them makes its Fig. 5 stepped. "
-            "At every = 20, seeds 0, 1, 2: the rise takes 320, 420, 240 of 4000 steps"
-        ),
-        "loss falls fastest where the eps-rank grows": (
-            "quick, seeds 0, 1, 2: fragile (6.27e-4 vs 6.15e-4 decades/step, margin +0.019), holds "
-            "(+0.195), holds (+0.174). The eps-rank grows only during one short ramp (240-420 of 4000 "
-            "steps), so the 'growing' windows are few (Spearman 0.12-0.23) and the two rates differ "
-            "by 2-20%"
-        ),
-    }
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"stages": (("adam", 4000, 1e-4),), "every": 20},
-        "paper": {"stages": (("adam", 20000, 1e-4),), "every": 20, "width": 100, "checkpoint_every": 2000},
-    }
 
     claims = (
         Claim(

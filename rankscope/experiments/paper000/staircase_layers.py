@@ -93,10 +93,6 @@ def layers_checks(data: dict[str, FittingSeries]) -> tuple[list[Check], dict[str
 
 class StaircaseLayersExperiment(Experiment[LayersConfig]):
     name = "staircase-layers"
-    summary = (
-        "Paper 000 Ex. 2.6 (ii) / Fig. 3: the staircase in every hidden layer; deeper layers rank higher"
-    )
-    paper = "paper 000, Example 2.6 (ii), Fig. 3"
     Config = LayersConfig
     presets: ClassVar[dict[str, dict[str, Any]]] = fitting_presets(6000, 30000)
 

@@ -11,13 +11,14 @@ matrices of eq. 12 instead, whose O(1/h^2) boundary rows make the large singular
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import torch
 
-from rankscope.experiments.base import Check, Progress
+from rankscope.experiments.base import Check, ExperimentConfig, Progress, choice
 from rankscope.experiments.claims import Claim, evaluate_claims
 from rankscope.linalg import Spectrum, cutoff_number, truncated_entropy
 from rankscope.linalg.truncated_svd import truncation_curve
@@ -29,6 +30,7 @@ from rankscope.store import RunDir
 __all__ = [
     "COLUMNS",
     "PROPOSITION_CLAIMS",
+    "RfmCaseConfig",
     "case_key",
     "case_measures",
     "columns",
@@ -43,7 +45,26 @@ __all__ = [
     "training_error_claim",
 ]
 
+
 #: the per-seed values the measures of ``summary.json`` list (``columns``)
+@dataclass(frozen=True)
+class RfmCaseConfig(ExperimentConfig):
+    """The settings every AD-vs-FD random-feature experiment shares (one :func:`rfm_case` each).
+
+    ``cutoff``: the singular-value cut-off of the truncated entropy and cut-off number (paper 001
+    Def. 1-2); ``radius``: of the sampled features; ``shared_rtol``: relative tolerance of "the
+    large singular values agree"; ``large_ratio``: what counts as large; ``boundary``: the FD
+    stencil at the boundary (module docstring); ``seeds``: of the features.
+    """
+
+    cutoff: float = 1e-13
+    radius: float = 1.0
+    shared_rtol: float = 0.05
+    large_ratio: float = 1e-4
+    boundary: str = choice("ghost", ("ghost", "truncate"))
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
 COLUMNS = ("h_ad", "h_fd", "e_ad", "e_fd", "err_ad_at_cutoff", "err_fd_at_cutoff")
 
 

@@ -10,7 +10,6 @@ every claim holds (H_AD = 0.218 > H_FD = 0.054 of J's singular values at 1e-2; p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
 from rankscope.experiments.paper001._nn import NnConfig, NnExperiment
 from rankscope.experiments.paper001._nn_claims import nn_claims
@@ -34,20 +33,8 @@ class NnBiharmonicConfig(NnConfig):
 
 class NnBiharmonicExperiment(NnExperiment):
     name = "adfd-nn-biharmonic"
-    summary = "Paper 001 Fig. 6(c, d): two-layer sin nets, AD vs FD PINN loss, biharmonic; eigenvalues of G"
-    paper = "paper 001, Fig. 6(c, d), B.4.1, appendix B.4"
     problem = "biharmonic"
     paper_h = (0.1872, 0.0332)
     figure = "fig6cd"
     claims = nn_claims(paper_h)
-    diagnoses: ClassVar[dict[str, str]] = {
-        "AD loss falls faster than FD after the first phase": "quick, seeds 0-4: the late gap holds at "
-        "every seed (FD/AD residual ratio 1.3-2.1 at step 6000), but at seed 3 one of the two nets has FD "
-        "13% behind AD already at step 600 (ratio 1.129), outside the 12% window of 'AD and FD train "
-        "alike at first', so the criterion's first half fails there (margin -0.053)",
-    }
     Config = NnBiharmonicConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"steps": 6000, "lr": 3e-4, "seeds": (0, 1), "record_every": 50},
-        "paper": {"steps": 50000, "lr": 3e-4, "seeds": (0, 1, 2, 3, 4), "record_every": 250},
-    }

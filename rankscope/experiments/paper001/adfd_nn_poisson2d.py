@@ -12,7 +12,6 @@ is reproduced there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
 from rankscope.experiments.paper001._nn import NnConfig, NnExperiment
 from rankscope.experiments.paper001._nn_claims import nn_claims
@@ -31,43 +30,8 @@ class NnPoisson2dConfig(NnConfig):
 
 class NnPoisson2dExperiment(NnExperiment):
     name = "adfd-nn-poisson2d"
-    summary = "Paper 001 Fig. 5(c, d): two-layer sin nets, AD vs FD PINN loss, 2D Poisson; eigenvalues of G"
-    paper = "paper 001, Fig. 5(c, d), B.3.1, appendix B.3"
     problem = "poisson2d"
     paper_h = (0.0847, 0.0771)
     figure = "fig5cd"
     claims = nn_claims(paper_h)
-    diagnoses: ClassVar[dict[str, str]] = {
-        "H_G_AD(cutoff) > H_G_FD(cutoff) at the end of training": (
-            "Quick (32 x 32, h = 1/32, 3k steps, Def. 1-2 of J's singular values at 1e-4): H_AD = H_FD = "
-            "0.1136, e = 16 each (seed 0). FD's float32 floor (~ eps_32 |phi| / h^2) is 4x lower at "
-            "h = 1/32 than at the paper's h = 1/64 and stays under the 1e-4 cut-off, so both keep the "
-            "same values. The paper's own values are close (0.0847 vs 0.0771, 'not significant', Sec. 4); "
-            "the quick grid cannot separate them. Paper preset (64 x 64) not run here."
-        ),
-        "AD loss falls faster than FD after the first phase": (
-            "Quick: L_F,FD / L_F,AD = 1.00 at steps 300 and 3000 (L_F = 5.4e-2 for both): training has "
-            "not reached FD's float32 floor, which is where the gap opens in 1D; the paper itself calls "
-            "the 2D difference small (Sec. 4). Paper preset not run here."
-        ),
-    }
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {
-        "quick": frozenset(
-            {
-                "H_G_AD(cutoff) > H_G_FD(cutoff) at the end of training",
-                "AD loss falls faster than FD after the first phase",
-            }
-        )
-    }
     Config = NnPoisson2dConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {
-            "steps": 3000,
-            "lr": 1e-3,
-            "points": 32,
-            "boundary_points": 32,
-            "seeds": (0, 1),
-            "record_every": 50,
-        },
-        "paper": {"steps": 50000, "lr": 1e-3, "seeds": (0, 1, 2, 3, 4), "record_every": 250},
-    }

@@ -5,13 +5,13 @@ difference), M = N = 500 (paper 001 Fig. 6(a, b), appendix B.4; the shared pipel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
-from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, Progress, no_progress
 from rankscope.experiments.claims import Result
 from rankscope.experiments.paper001._rfm import (
     COLUMNS,
     PROPOSITION_CLAIMS,
+    RfmCaseConfig,
     case_measures,
     columns,
     draw_pair,
@@ -25,28 +25,16 @@ __all__ = ["RfmBiharmonicConfig", "RfmBiharmonicExperiment"]
 
 
 @dataclass(frozen=True)
-class RfmBiharmonicConfig(ExperimentConfig):
+class RfmBiharmonicConfig(RfmCaseConfig):
     """Configuration of ``adfd-rfm-biharmonic``: M = N = 500 (Fig. 6(a, b))."""
 
     size: int = 500
-    cutoff: float = 1e-13
-    radius: float = 1.0
-    shared_rtol: float = 0.05
-    large_ratio: float = 1e-4
-    boundary: str = choice("ghost", ("ghost", "truncate"))
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
 class RfmBiharmonicExperiment(Experiment[RfmBiharmonicConfig]):
     name = "adfd-rfm-biharmonic"
-    summary = "Paper 001 Fig. 6(a, b): biharmonic random features, A_AD vs A_FD (fourth difference)"
-    paper = "paper 001, Fig. 6(a, b), appendix B.4"
     paper_h = (0.0841, 0.0023)
     Config = RfmBiharmonicConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"seeds": (0, 1, 2)},
-        "paper": {"seeds": (0, 1, 2, 3, 4)},
-    }
     claims = (
         *PROPOSITION_CLAIMS,
         entropy_claim(paper_h, lambda cfg: f"at M = N = {cfg.size} (Fig. 6a)"),

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from rankscope.analysis import loglog_slope
-from rankscope.experiments.base import Check, Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Check, Experiment, Progress, no_progress
 from rankscope.experiments.claims import Claim, Result, evaluate_claims
 from rankscope.experiments.paper001._rfm import (
     PROPOSITION_CLAIMS,
+    RfmCaseConfig,
     case_key,
     case_measures,
     columns,
@@ -149,7 +150,7 @@ PAPER_H_FIG3 = (0.0866, 0.0056)
 
 
 @dataclass(frozen=True)
-class RfmPoisson1dConfig(ExperimentConfig):
+class RfmPoisson1dConfig(RfmCaseConfig):
     """Configuration of ``adfd-rfm-poisson1d`` (see module docstring)."""
 
     sizes: tuple[int, ...] = (20, 50, 100, 200, 300, 400, 500)  # M = N, Fig. 1 / B.2.1 (sin)
@@ -157,11 +158,6 @@ class RfmPoisson1dConfig(ExperimentConfig):
     tanh_size: int = 300  # Fig. 2(b)
     fig3_size: int = 300
     cutoff: float = 1e-12
-    radius: float = 1.0
-    shared_rtol: float = 0.05
-    large_ratio: float = 1e-4
-    boundary: str = choice("ghost", ("ghost", "truncate"))
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
 def _fig3_cases(cases: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]]:
@@ -193,31 +189,7 @@ LAMBDA_MIN_CLAIM = Claim(
 
 class RfmPoisson1dExperiment(Experiment[RfmPoisson1dConfig]):
     name = "adfd-rfm-poisson1d"
-    summary = (
-        "Paper 001 Figs. 1-3, B.2.1: A_AD vs A_FD singular values, truncated entropy, truncated-SVD error"
-    )
-    paper = "paper 001, Figs. 1, 2(a, b), 3, B.2.1"
     Config = RfmPoisson1dConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"sizes": (20, 50, 100, 200, 300, 400), "seeds": (0, 1, 2)},
-        "paper": {"sizes": (20, 50, 100, 150, 200, 300, 400, 500), "seeds": (0, 1, 2, 3, 4)},
-    }
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {
-        "quick": frozenset({"Fig. 1 (AD): entropy falls, training error rises as M grows"})
-    }
-    diagnoses: ClassVar[dict[str, str]] = {
-        "Fig. 1 (AD): entropy falls, training error rises as M grows": (
-            "Paper's sizes and sampling (Fig. 1: M = N, w, b ~ U[-1, 1], float64, e(1e-12)): H_AD = "
-            "0.076, 0.078, 0.080, 0.079, 0.079, 0.079 for M = 20..400 (seed 0) because e_AD(1e-12) = 9, 10, "
-            "10, 10, 10, 10: sin(w x + b) with |w| <= 1 on [-1, 1] spans ~10 directions above 1e-12 "
-            "sigma_1 (the singular values of A_AD decay faster than geometrically), whatever M and N, and "
-            "H = S / e then stays flat. Only FD's count grows with M (10 -> 95: its round-off floor "
-            "~ eps ||A_0|| / h^2 rises as h = 2/N shrinks), so FD's entropy falls (0.079 -> 0.008). "
-            "A falling AD entropy needs e_AD to grow with M, which this setting cannot give in float64; "
-            "the paper's Fig. 1 AD trend would need wider weights or lower precision, which it does "
-            "not state."
-        ),
-    }
     claims = (
         *PROPOSITION_CLAIMS,
         entropy_claim(PAPER_H_FIG3, lambda cfg: f"at M = N = {cfg.fig3_size} (Fig. 3)", _fig3_cases),

@@ -6,12 +6,13 @@ pipeline is in ``_rfm.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
-from rankscope.experiments.base import Experiment, ExperimentConfig, Progress, choice, no_progress
+from rankscope.experiments.base import Experiment, Progress, no_progress
 from rankscope.experiments.claims import Result
 from rankscope.experiments.paper001._rfm import (
     PROPOSITION_CLAIMS,
+    RfmCaseConfig,
     case_measures,
     columns,
     draw_pair,
@@ -25,17 +26,11 @@ __all__ = ["RfmPoisson2dConfig", "RfmPoisson2dExperiment"]
 
 
 @dataclass(frozen=True)
-class RfmPoisson2dConfig(ExperimentConfig):
+class RfmPoisson2dConfig(RfmCaseConfig):
     """Configuration of ``adfd-rfm-poisson2d``: M = 100 (Fig. 5) and 200 (Fig. 2(c)), 64 x 64 grid."""
 
     ms: tuple[int, ...] = (100, 200)
     grid: int = 64
-    cutoff: float = 1e-13
-    radius: float = 1.0
-    shared_rtol: float = 0.05
-    large_ratio: float = 1e-4
-    boundary: str = choice("ghost", ("ghost", "truncate"))
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 
 def _first_m_cases(cases: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]]:
@@ -44,14 +39,8 @@ def _first_m_cases(cases: list[dict[str, Any]], cfg: Any) -> list[dict[str, Any]
 
 class RfmPoisson2dExperiment(Experiment[RfmPoisson2dConfig]):
     name = "adfd-rfm-poisson2d"
-    summary = "Paper 001 Fig. 5(a, b), 2(c): 2D Poisson random features, A_AD vs A_FD (five-point Laplacian)"
-    paper = "paper 001, Figs. 2(c), 5(a, b), appendix B.3"
     paper_h = (0.0200, 0.0152)
     Config = RfmPoisson2dConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"ms": (100,), "seeds": (0, 1, 2)},
-        "paper": {"ms": (100, 200), "seeds": (0, 1, 2, 3, 4)},
-    }
     claims = (
         *PROPOSITION_CLAIMS,
         entropy_claim(paper_h, lambda cfg: f"at M = {cfg.ms[0]} (Fig. 5a)", _first_m_cases),

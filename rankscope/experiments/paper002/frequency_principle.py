@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -177,45 +177,8 @@ def frequency_checks(cfg: FrequencyConfig, times: np.ndarray, final_inf_error: f
 
 class FrequencyPrincipleExperiment(Experiment[FrequencyConfig]):
     name = "frequency-principle"
-    summary = (
-        "Paper 002 Sec. 2 / Fig. 1: a PINN for -u'' = sin x + sin 5x + sin 15x + sin 55x learns low "
-        "frequencies first"
-    )
-    paper = "paper 002, Sec. 2, eq. (4)-(6), appendix A, Fig. 1"
     Config = FrequencyConfig
     claims = FREQUENCY_CLAIMS
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {}
-    diagnoses: ClassVar[dict[str, str]] = {
-        "low frequencies are learned first": (
-            "Holds in quick seeds 0-2 only because k = 55 counts as learned last: it is never learned. "
-            "The residual's sin 55x part (amplitude 1 in f, 1/55^2 = 3.3e-4 in u) is never fitted: the "
-            "final loss (0.254/0.256/0.249, seeds 0/1/2) is that part's 0.5 mean(sin^2 55x) = 0.25 and "
-            "the final |e_55|/|u_55| is 0.99 in every seed; issue 15 reports the same after the paper's "
-            "56,100 steps. Steps from which |e_k| stays <= |u_k|/2 (seeds 0/1/2): k=1 610/630/570, k=5 "
-            "740/730/770, k=15 1420/1230/2500, k=55 never. The paper cannot tell whether its k = 55 fell: "
-            "its final max-norm error 1.26e-2 (ours 1.9e-2/1.6e-2/1.4e-2) is 38x |u_55|, and it gives no "
-            "threshold. The old criterion (|e_k| halves from its initial value, all four finite) measured "
-            "the initial network's leakage, not the solution: the initial net is not periodic, its jump "
-            "u(pi) - u(-pi) leaks ~2|jump|/(55 pi) into bin 55 (initial |e_55| 2.1e-4/8.6e-3/2.9e-3 vs "
-            "|u_55| = 3.3e-4), so 'halving' meant either fitting sin 55x or merely enforcing the boundary "
-            "values. Now the reference is |u_k| (fall_reference='solution') and 'learned' means staying "
-            "below (seed 2's initial net already sits below |u_5|/2 and leaves it)."
-        ),
-    }
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {
-            "stages": (
-                ("adam", 100, 1e-2),
-                ("adam", 1000, 1e-3),
-                ("adam", 15000, 1e-4),
-                ("adam", 30000, 1e-5),
-                ("adam", 10000, 1e-6),
-            ),
-            "every": 1,
-            "checkpoint_every": 5000,
-        },
-    }
 
     def run(self, cfg: FrequencyConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         problem = frequency_bvp(lam=cfg.lam)

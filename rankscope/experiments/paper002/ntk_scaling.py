@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from torch import nn
@@ -156,19 +156,8 @@ def scaling_checks(cfg: NtkScalingConfig, scale: np.ndarray, data: dict[str, dic
 
 class NtkScalingExperiment(Experiment[NtkScalingConfig]):
     name = "ntk-scaling"
-    summary = "Paper 002 Sec. 4.1 / Fig. 2: ||K_uu||_F of the multiscale PINN grows as 1/scale^2"
-    paper = "paper 002, Thm 3.2, Thm 3.3, Sec. 4.1, Fig. 2"
     Config = NtkScalingConfig
     claims = SCALING_CLAIMS
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {
-            "scale_inverse": (10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
-            "train_steps": 10000,
-            "every": 100,
-            "checkpoint_every": 2000,
-        },
-    }
 
     def run(self, cfg: NtkScalingConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         if not cfg.scale_inverse or any(e <= 0 for e in cfg.scale_inverse):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -154,16 +154,8 @@ def spectrum_checks(
 
 class NtkSpectrumExperiment(Experiment[NtkSpectrumConfig]):
     name = "ntk-spectrum"
-    summary = (
-        "Paper 002 Sec. 4.1 / Fig. 3: the NTK spectrum at scale = 1/80 at initialisation and after training"
-    )
-    paper = "paper 002, Sec. 4.1, Fig. 3"
     Config = NtkSpectrumConfig
     claims = SPECTRUM_CLAIMS
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {"train_steps": 10000, "every": 100, "checkpoint_every": 2000},
-    }
 
     def run(self, cfg: NtkSpectrumConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         problem = multiscale_bvp(1.0 / cfg.scale_inverse, lam=cfg.lam)

@@ -135,35 +135,8 @@ def two_scale_checks(cfg: TwoScaleConfig, errors: dict[str, float]) -> list[Chec
 
 class TwoScaleExperiment(Experiment[TwoScaleConfig]):
     name = "two-scale"
-    summary = (
-        "Paper 002 Sec. 4.2 / Fig. 4: u^epsilon (epsilon = 1/32) is learned by regression and by a Poisson "
-        "PINN but not by a Darcy PINN"
-    )
-    paper = "paper 002, Sec. 4.2, eq. (26)-(28), appendix D, Fig. 4"
     Config = TwoScaleConfig
     claims = TWO_SCALE_CLAIMS
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {}
-    diagnoses: ClassVar[dict[str, str]] = {
-        "regression < Poisson PINN < Darcy PINN": (
-            "Quick (scale 1/8), seeds 0/1/2: regression 3.9e-3/4.6e-3/4.0e-3, Poisson PINN "
-            "1.2e-2/4.6e-3/4.3e-3, Darcy PINN 0.93/1.63/0.58; margin 0.49/-0.002/+0.03 decades, so "
-            "fragile: at scale 1/8 the Poisson forcing is 8 sin 8x, not 32 sin 32x, and the Poisson PINN "
-            "is as accurate as the regression; the paper's 27x gap (2.65e-3 vs 7.2e-2) is a scale-1/32 "
-            "effect. Quick cannot run at 1/32: there the regression sits on the plateau loss = "
-            "scale^2/2 = 4.9e-4 (sin 2x learned, scale sin(x/scale) not) for ~16,000 Adam steps at 1e-2 "
-            "(loss 4.8e-4 at 3,000 and 2.9e-4 at 16,000 steps; 1.3e-6 and max error 3.7e-3 after the "
-            "paper's 30,000 Adam + L-BFGS, one trial, seed 0), and the Poisson PINN after 650 steps is "
-            "untrained (loss 167 from 260, max error 1.15). Random Glorot biases, Adam at 3e-2 and 2,000 "
-            "L-BFGS steps do not shorten the plateau. The paper preset (scale 1/32, 10 trials, ~7 h) is "
-            "the comparison with the paper's values; not run here."
-        ),
-        "Darcy PINN fails": (
-            "Holds in seeds 0/1/2 with margin (0.97/1.21/0.76 decades), but the errors 0.93/1.63/0.58 are "
-            "up to 3.8x the paper's 0.431: quick trains the Darcy PINN for 650 steps at scale 1/8, far "
-            "from converged (at scale 1/32 the same schedule gives 0.30-0.39); the paper's value is for its "
-            "60,000 Adam steps and 'a few thousand' L-BFGS steps at scale 1/32 (paper preset)."
-        ),
-    }
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         # scale 1/8 keeps 13 regression / 32 collocation points per period of sin(x/scale), as the paper
         "quick": {"scale": 1 / 8, "regression_points": 101, "collocation_points": 256},

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -83,18 +83,7 @@ def _cond(mat: np.ndarray) -> float:
 
 class ReluConditioningExperiment(Experiment[ConditioningConfig]):
     name = "relu-conditioning"
-    summary = "Paper 003: cond(A) ~ n^4, cond(H) ~ n^2 (1D uniform), random/mixed/2D, eigenvector frequencies"
-    paper = "paper 003, bullets after 'Some interesting matrix analysis'"
     Config = ConditioningConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {
-            "ns": (16, 32, 64, 128, 256, 512, 1024),
-            "structured_ns": (1024, 4096, 16384, 65536),
-            "ns_2d": (16, 32, 64, 128, 256),
-            "panels_2d": 128,
-        },
-    }
     claims = (
         Claim(
             "cond(A) ~ n^4 (1D, uniform breakpoints)",
@@ -139,15 +128,6 @@ class ReluConditioningExperiment(Experiment[ConditioningConfig]):
             ),
         ),
     )
-
-    #: not a contradiction of the paper's: its converted text is garbled here, and we follow the mathematics
-    diagnoses: ClassVar[dict[str, str]] = {
-        "cond(A) ~ n^4 (1D, uniform breakpoints)": "paper 003, first analysis bullet: the converted text "
-        "reads 'A has 2-norm condition number proportional to 1/n^4' in the sentence that calls A 'highly "
-        "ill conditioned'; a condition number is >= 1, so this is a conversion error for n^4 (the mesh "
-        "width h = 1/n to the power -4). We test n^4: slope 4.000 over n = 16..512 and cond/n^4 = 6.36 "
-        "up to n = 4096 at seeds 0, 1, 2 alike (uniform breakpoints do not depend on the seed)",
-    }
 
     def run(self, cfg: ConditioningConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         arrays: dict[str, np.ndarray] = {"ns": np.asarray(cfg.ns)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -94,15 +94,7 @@ def _exact_1d_rank(key: str, want: int) -> Claim:
 
 class ReluOffDiagRankExperiment(Experiment[OffDiagRankConfig]):
     name = "relu-offdiag-rank"
-    summary = (
-        "Paper 003: off-diagonal blocks of A, H exactly low rank in 1D (2/1, mixed 4/2), slowly growing in 2D"
-    )
-    paper = "paper 003, last bullet ('offdiagonal blocks ... are low rank')"
     Config = OffDiagRankConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {"ns": (128, 256, 512, 1024, 2048), "ns_2d": (64, 128, 256, 512), "panels_2d": 128},
-    }
     claims = (
         *(_exact_1d_rank(key, want) for key, want in EXPECTED_1D_RANKS.items()),
         Claim(

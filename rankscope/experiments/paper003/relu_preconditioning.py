@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import scipy.sparse
@@ -139,18 +139,7 @@ def _cg_record(
 
 class PreconditioningExperiment(Experiment[PreconditioningConfig]):
     name = "relu-preconditioning"
-    summary = "Paper 003: CG iterations vs n with/without preconditioners (1D A, H; 2D A) vs linear direct"
-    paper = "paper 003, analysis bullets 2-4"
     Config = PreconditioningConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {
-            "ns_1d": (128, 256, 512, 1024, 2048),
-            "ns_2d": (256, 512, 1024, 2048),
-            "ns_time": (16000, 64000, 256000, 1024000),
-            "maxiter": 20000,
-        },
-    }
     claims = (
         _growth_claim("A1d", "1D A"),
         _growth_claim("H1d", "1D H"),
@@ -168,39 +157,6 @@ class PreconditioningExperiment(Experiment[PreconditioningConfig]):
             when=lambda cfg: len(cfg.ns_time) >= 2,
         ),
     )
-    # In 1D the hat (A) and difference (H) bases keep the counts flat: "limited effectiveness" does not
-    # reproduce there. The 1D slope is of wall-clock times (0.94 to 1.23 measured against the 1.3 limit):
-    # reported, not asserted, since test workers share the cores (`rankscope bench` measures speed).
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {
-        "quick": frozenset(
-            {
-                "preconditioned CG iterations grow with n (1D A)",
-                "preconditioned CG iterations grow with n (1D H)",
-                "1D structured direct solver cost is linear in n",
-            }
-        )
-    }
-
-    diagnoses: ClassVar[dict[str, str]] = {
-        "preconditioned CG iterations grow with n (1D A)": "fails at seeds 0 and 2 (quick). The exact hat "
-        "basis (second divided differences of the ReLUs, then Jacobi) turns A into the P1 finite-element "
-        "mass matrix, whose condition number is bounded in n: 14, 15, 14, 14 CG iterations for n = 64, "
-        "128, 256, 512 (20-21 without Jacobi, the same with the hats scaled by 1/h). Modifications a "
-        "user would try short of it are limited, as the talk says: first differences relu_j - relu_{j+1} "
-        "+ Jacobi 172, 381, 836, 1842; hats on 90% of the breakpoints and raw ReLUs on the last 10% "
-        "34, 90, 388, 2278 (tol 1e-10). So the claim holds for partial modifications and not for the exact "
-        "hat basis on uniform breakpoints; by the paper ('strategies ... based on basis function "
-        "modifications, but the effectiveness is limited', no method named) it should be tested on a "
-        "partial modification. Not yet changed here (kept as not reproduced)",
-        "preconditioned CG iterations grow with n (1D H)": "fails at seeds 0-2: the difference basis "
-        "h_j - h_{j+1} makes H exactly diagonal (indicators of disjoint cells), so CG takes 1 iteration "
-        "for every n; Jacobi alone grows 84 -> 430 (n = 64 -> 512). Same cause as for 1D A: an exact "
-        "local basis is not a 'limited' modification",
-        "1D structured direct solver cost is linear in n": "fails at seeds 0-2: log-log slope of the "
-        "solve time 1.62, 1.79, 1.40 over n = 16000..256000 (criterion < 1.3), measured while other "
-        "jobs shared the 2 cores; a timing criterion on a shared machine, not a property of the solver "
-        "(relu-solver's 1D check, 276x faster than dense at n = 4000, holds at every seed)",
-    }
 
     def run(self, cfg: PreconditioningConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         rng = np.random.default_rng(cfg.seed)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -163,48 +163,8 @@ def _dense_and_record(
 
 class SolverExperiment(Experiment[SolverConfig]):
     name = "relu-solver"
-    summary = (
-        "Paper 003: structured solvers (1D O(n), 2D HSS-PCG, 2D HODLR least squares) vs dense Cholesky: "
-        "time, memory, errors"
-    )
-    paper = "paper 003, analysis bullet 4"
     Config = SolverConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {
-            "ns_1d": (2000, 4000, 8000),
-            "ns_2d": (2048, 4096, 8192),
-            "target_speedup": 5.0,
-            "ns_fit": (2048, 4096, 8192),
-        },
-    }
     claims = (*_solver_claims("1d"), *_solver_claims("2d"), *fit_2d_claims())
-    # the 2D HSS-PCG reaches the backward error but is slower than dense Cholesky at these sizes
-    not_reproduced: ClassVar[dict[str, frozenset[str]]] = {
-        "quick": frozenset(
-            {
-                "2D HSS-PCG faster than dense Cholesky at the largest n",
-                "2D least squares (exact A, HODLR) faster than dense at the largest n",
-            }
-        )
-    }
-
-    diagnoses: ClassVar[dict[str, str]] = {
-        "2D HSS-PCG faster than dense Cholesky at the largest n": "not reproduced (quick, seeds 0-2): "
-        "0.14x, 0.31x, 0.13x at n = 2048 (dense Cholesky 0.66-1.5 s vs HSS-PCG 4.8-8.1 s, 52-58 CG "
-        "iterations). The HSS ranks per level are 60, 114, 208, 392 at tol 1e-4, so the 'numerically low "
-        "rank' off-diagonal blocks of the 2D A are not low at this n: the compression costs more than "
-        "the n^3/3 of a BLAS-3 Cholesky. The 2D solver is the subject of a later paper-003 issue; until "
-        "then this stays not reproduced",
-        "2D least squares (exact A, HODLR) faster than dense at the largest n": "not reproduced: the "
-        "structured pipeline is 3-8x slower than closed-form assembly + Cholesky at n = 512-8192 and its "
-        "speed-up rises only ~1.25x per doubling of n. The cause is the accuracy the fit needs: the fitted "
-        "function comes within 1% of dense's only when A is compressed to ~1e-12 trace(A) (at 1e-10 the "
-        "kink fit is 36-56% worse), because the best fit uses eigen-directions down to ~1e-12 ||A||; at "
-        "that tolerance the level-1 off-diagonal ranks are 854 of 2048 at n = 4096, growing like n^0.4-0.6, "
-        "so the O(n r^2) compression costs more than a BLAS-3 Cholesky (docs/relu-2d.md, "
-        "scripts/relu_2d_floor.py)",
-    }
 
     def run(self, cfg: SolverConfig, run_dir: RunDir, progress: Progress = no_progress) -> Result:
         rng = np.random.default_rng(cfg.seed)

@@ -11,7 +11,7 @@ Expected wall time on 2 cores: quick about 3.5 min (measured, 200-235 s on a loa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,13 +45,7 @@ class ClsDimConfig(ExperimentConfig):
 
 class ClsDimExperiment(Experiment[ClsDimConfig]):
     name = "cls-dim"
-    summary = "Paper 004 Table 2 / Fig. 2: classification dimension of final features is far below ambient"
-    paper = "paper 004, Sec. 3.3 eq. (6), Table 2, Fig. 2"
     Config = ClsDimConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {"width": 128, "depth": 4, "stages": (("adam", 3000, 1e-3),), "checkpoint_every": 200},
-    }
     claims = (
         Claim(
             "classification dimension well below the ambient dimension",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,29 +54,7 @@ class DeficitConfig(ExperimentConfig):
 
 class DeficitExperiment(Experiment[DeficitConfig]):
     name = "independence-deficit"
-    summary = (
-        "Paper 004 Fig. 4: a class's logit is a sparse linear combination of a few other classes' logits"
-    )
-    paper = "paper 004, Sec. 5, eq. (11)-(12), Fig. 4"
     Config = DeficitConfig
-    diagnoses: ClassVar[dict[str, str]] = {
-        "eq. (12) in place of the true logit keeps the accuracy": (
-            "quick, seeds 0, 1, 2: holds (margin +0.47), fails (-0.31), holds (+0.31). At seed 1 the "
-            "trained classifier's weakest classes lose most: class 9 positives 0.77 vs 0.90 original, "
-            "class 8 0.68 vs 0.78, against the 10% allowed; over all samples the accuracy stays within "
-            "5 points (0.895 vs 0.938). The loss follows the class's own accuracy, i.e. the seed's "
-            "training, not the sparse fit (R^2 0.84-0.95 with 1-3 classes); the paper's own Fig. 4 has "
-            "drops of this size (positives 98%, 90%, 82%)"
-        ),
-        "a handful of other classes decide a class's logit": (
-            "quick, seeds 0, 1, 2: fragile, holds, holds. At seed 0 class 8 needs exactly the limit, 4 "
-            "of the 9 other classes ([0, 4, 5, 7], R^2 0.91); every other target needs 1-3"
-        ),
-    }
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {},
-        "paper": {"width": 128, "depth": 4, "stages": (("adam", 3000, 1e-3),), "checkpoint_every": 200},
-    }
     claims = (
         Claim(
             "a handful of other classes decide a class's logit",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -129,26 +129,7 @@ class ComponentsConfig(ExperimentConfig):
 
 class ComponentsExperiment(Experiment[ComponentsConfig]):
     name = "rank-components"
-    summary = "Paper 004 Fig. 3 / Thm 3: rank and PCA dimension lost by network components"
-    paper = "paper 004, Sec. 4.3 (Structural Impetus), Fig. 3, Thm 3"
     Config = ComponentsConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"channels": 16, "groups": 4, "samples": 2048},
-        "paper": {"channels": 128, "groups": 32, "samples": 5000},
-    }
-    diagnoses: ClassVar[dict[str, str]] = {
-        "no component preserves rank": (
-            "failed before (issue 15) because BatchNorm ran in eval mode: with running statistics it is "
-            "a per-channel affine map (Jacobian rank 1024 -> 1024, PCA 1001 -> 1001 at C = 16, seed 0). "
-            "The paper's reason for the loss (Sec. 4.1 after Thm 3: the output is invariant along the "
-            "normalised direction at each point) needs batch statistics, its Fig. 3 randomises fresh "
-            "components (training mode in PyTorch) and its Alg. A1 differentiates at one input; so "
-            "the claim now reads batchnorm_mode = 'train': the Jacobian loses 2 per channel (1024 -> "
-            "992, as InstanceNorm), the PCA dimension stays (1001 -> 1001). Holds at seeds 0, 1, 2. "
-            "Eval mode is still measured (rank_after_eval, pca_after_eval in the BatchNorm row) and, "
-            "chosen with --set batchnorm_mode=eval, fails this claim"
-        ),
-    }
     claims = (
         Claim(
             "no component increases the Jacobian rank",

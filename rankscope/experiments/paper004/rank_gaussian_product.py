@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from scipy.special import digamma, polygamma
@@ -59,13 +59,7 @@ class GaussianProductConfig(ExperimentConfig):
 
 class GaussianProductExperiment(Experiment[GaussianProductConfig]):
     name = "rank-gaussian-product"
-    summary = "Paper 004 Thm 5 / Cor. 1 / Fig. 1(d-f): rank of products of Gaussian matrices falls with depth"
-    paper = "paper 004, Thm 5, Cor. 1, Fig. 1(d-f)"
     Config = GaussianProductConfig
-    presets: ClassVar[dict[str, dict[str, Any]]] = {
-        "quick": {"n": 200, "depth": 40, "trials": 3},
-        "paper": {"n": 1000, "depth": 50, "trials": 3},
-    }
     claims = (
         Claim(
             "Thm 5: Lyapunov spectrum of the product",
