@@ -25,6 +25,7 @@ __all__ = [
     "describe",
     "input_eps",
     "one_line",
+    "split_top_level",
 ]
 
 
@@ -183,3 +184,30 @@ def check_choice(name: str, value: object, choices: tuple[str, ...] | list[str])
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
     return str(value)
+
+
+def split_top_level(text: str, separators: str = ",") -> list[str]:
+    """Split ``text`` at the ``separators`` that stand outside brackets, braces and quotes.
+
+    The reader of list-valued command-line arguments (``--grid`` values, ``--model-kwargs``).
+
+    >>> split_top_level("a = 1, b = [1, 2], c = 'x,y'")
+    ['a = 1', ' b = [1, 2]', " c = 'x,y'"]
+    >>> split_top_level("1|[2, 3]", ",|")
+    ['1', '[2, 3]']
+    """
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch in separators and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts

@@ -88,3 +88,15 @@ def test_scalar_checks_name_the_argument_and_show_the_value():
     assert check_choice("method", "b", ("b", "a")) == "b"
     with pytest.raises(ValueError, match=r"method must be one of \['a', 'b'\]; got 'c'"):
         check_choice("method", "c", ("b", "a"))
+
+
+def test_split_top_level_keeps_brackets_braces_and_quotes_whole():
+    from rankscope._checks import split_top_level
+
+    assert split_top_level("x = {a = 1, b = 2}, y = '[,', z = 3") == [
+        "x = {a = 1, b = 2}",
+        " y = '[,'",
+        " z = 3",
+    ]
+    assert split_top_level('a|"b|c"|[1, [2, 3]]', ",|") == ["a", '"b|c"', "[1, [2, 3]]"]
+    assert split_top_level("") == [""]

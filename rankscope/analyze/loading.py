@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from rankscope._checks import split_top_level
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -59,30 +61,14 @@ def parse_model_kwargs(text: str | None) -> dict[str, Any]:
         inner = text.strip()
         if inner.startswith("{") and inner.endswith("}"):
             inner = inner[1:-1]
-        source, body = "--model-kwargs", "\n".join(part.strip() for part in _split_top(inner))
+        source, body = (
+            "--model-kwargs",
+            "\n".join(part.strip() for part in split_top_level(inner) if part.strip()),
+        )
     try:
         return dict(tomllib.loads(body))
     except tomllib.TOMLDecodeError as exc:
         raise LoadError(f"{source}: {text!r} is not TOML key = value pairs ({exc})") from None
-
-
-def _split_top(text: str) -> list[str]:
-    """Split ``a = 1, b = [1, 2]`` at the commas outside brackets and strings."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p for p in parts if p.strip()]
 
 
 def _import_target(spec: str) -> Any:

@@ -38,6 +38,21 @@ GRID_HELP = (
 )
 
 
+#: ``--jobs`` and ``--ray``, shared by ``rankscope sweep`` and ``rankscope reproduce``
+JobsOption = Annotated[
+    int | None, typer.Option(help="local worker processes (default: the machine's cores)", min=1)
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        envvar="RAY_ADDRESS",
+        help="run on Ray: auto, HOST:PORT, ray://HOST:PORT or local (default: $RAY_ADDRESS; "
+        "without it, a local process pool)",
+    ),
+]
+
+
 def _fail(exc: BaseException) -> None:
 
     typer.echo(f"error: {one_line(exc)}", err=True)  # one line: rich would wrap a long message
@@ -55,18 +70,8 @@ def sweep(
         list[str] | None,
         typer.Option("--set", help="fix a config value for every run: key=value (TOML); repeatable"),
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(help="local worker processes (default: the machine's cores)", min=1)
-    ] = None,
-    ray: Annotated[
-        str | None,
-        typer.Option(
-            "--ray",
-            envvar="RAY_ADDRESS",
-            help="run on Ray: auto, HOST:PORT, ray://HOST:PORT or local (default: $RAY_ADDRESS; "
-            "without it, a local process pool)",
-        ),
-    ] = None,
+    jobs: JobsOption = None,
+    ray: RayOption = None,
     cpus: Annotated[
         float | None, typer.Option(help="Ray: CPUs per run (default: the config's threads)")
     ] = None,

@@ -24,6 +24,7 @@ from rankscope.report.page import html_page as _html_page
 from rankscope.report.page import provenance_section as _provenance_section
 from rankscope.store import atomic_write_text
 from rankscope.sweep.ledger import VERDICTS, ExperimentLedger, Ledger, LedgerRow, SeedOutcome
+from rankscope.sweep.ledger_docs import fmt_number as _g
 from rankscope.sweep.ledger_store import read_ledger, write_ledger
 
 __all__ = ["DASHBOARD_FILE", "build_dashboard", "render_dashboard", "strip_svg"]
@@ -48,14 +49,6 @@ td.verdict { font-weight: bold; white-space: nowrap; }
 svg.strip { display: block; }
 details.seeds summary { cursor: pointer; color: #555; }
 """
-
-
-def _g(value: float | None, digits: int = 3) -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    return f"{value:.{digits}g}"
 
 
 def _signed_log(m: float, band: float) -> float:

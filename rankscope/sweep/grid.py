@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rankscope._checks import split_top_level
 from rankscope.store import plain
 
 if sys.version_info >= (3, 11):
@@ -100,26 +101,6 @@ def _freeze(value: object) -> object:
     return value
 
 
-def _split_top_level(raw: str) -> list[str]:
-    """Split at ``,`` and ``|`` outside brackets, braces and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(raw):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch in ",|" and depth == 0:
-            parts.append(raw[start:i])
-            start = i + 1
-    parts.append(raw[start:])
-    return parts
-
-
 def _parse_value(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
@@ -150,7 +131,7 @@ def parse_grid_values(key: str, raw: str) -> tuple[Any, ...]:
                 f"so {start}:{stop} holds no value; e.g. {key}=0:8 gives 0, 1, ..., 7"
             )
         return values
-    items = _split_top_level(raw)
+    items = split_top_level(raw, ",|")
     if any(not item.strip() for item in items):
         raise ValueError(
             f"--grid {key}={raw!r} has an empty value; separate values with ',' or '|', e.g. "

@@ -53,7 +53,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def _g(value: float | None, digits: int = 3) -> str:
+def fmt_number(value: float | None, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits; ``—`` for a missing or NaN one, ``∞`` for infinity."""
     if value is None or math.isnan(value):
         return "—"
     if math.isinf(value):
@@ -63,7 +64,7 @@ def _g(value: float | None, digits: int = 3) -> str:
 
 def _ours(row: LedgerRow) -> str:
     shown = [
-        f"{v.name} {_g(v.mean)}" + ("" if math.isnan(v.std) else f" ± {_g(v.std, 2)}")
+        f"{v.name} {fmt_number(v.mean)}" + ("" if math.isnan(v.std) else f" ± {fmt_number(v.std, 2)}")
         for v in row.values[:_MAX_VALUES]
     ]
     more = len(row.values) - _MAX_VALUES
@@ -120,7 +121,7 @@ def ledger_markdown(ledger: Ledger) -> str:
                         r.statement,
                         _ours(r),
                         f"{r.held}/{r.total}",
-                        "— (yes/no)" if r.margin_mean is None else _g(r.z),
+                        "— (yes/no)" if r.margin_mean is None else fmt_number(r.z),
                         r.verdict,
                         _diagnosis(r),
                     ]

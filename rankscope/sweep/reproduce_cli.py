@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rankscope.sweep.cli import _fail, console, err_console
+from rankscope.sweep.cli import RayOption, _fail, console, err_console
 
 if TYPE_CHECKING:
     from rankscope.sweep.pool import LocalPool
@@ -64,15 +64,7 @@ def reproduce(
     jobs: Annotated[
         int | None, typer.Option(help="local worker processes (default: the machine's cores)")
     ] = None,
-    ray: Annotated[
-        str | None,
-        typer.Option(
-            "--ray",
-            envvar="RAY_ADDRESS",
-            help="run on Ray: auto, HOST:PORT, ray://HOST:PORT or local (default: $RAY_ADDRESS; "
-            "without it, a local process pool)",
-        ),
-    ] = None,
+    ray: RayOption = None,
     resume: Annotated[
         bool,
         typer.Option(help="finish a reproduction: run only the missing, incomplete or failed seeds"),

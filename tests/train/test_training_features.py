@@ -48,8 +48,8 @@ def test_a_training_monitor_matches_the_replica_record_by_record():
         loss = ((net(x) - y) ** 2).mean()
         loss.backward()
         if step % 30 == 0:  # both measure the parameters of this forward (before the update)
-            a = hooked.record(step, loss=float(loss))
-            b = replica.record(step, loss=float(loss))
+            a = hooked.record(step, loss=loss.item())
+            b = replica.record(step, loss=loss.item())
             # float32 features move eigenvalues by float32 rounding of the Gram matrix (~1e-7 of the
             # largest), so a rank may cross eps = 1e-6 by one where an eigenvalue sits at it
             ra, rb = a["measures"]["eps_rank"]["layers.2"], b["measures"]["eps_rank"]["layers.2"]
