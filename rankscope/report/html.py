@@ -32,6 +32,7 @@ from rankscope.report.page import (
     html_page,
     is_number,
     key_value_table,
+    measures_section,
     provenance_section,
 )
 from rankscope.store import REPORT_FILE, RunDir, StoreError
@@ -90,10 +91,7 @@ def _results_html(summary: dict[str, Any], results: list[tuple[str, Any]]) -> st
     measures = summary.get("measures")
     if isinstance(measures, dict) and measures and all(isinstance(v, dict) for v in measures.values()):
         skipped = summary.get("not_applicable") or {}
-        parts = [
-            f"<h3>{html.escape(str(k))}</h3>{key_value_table(flatten(v), ('measure', 'value'))}"
-            for k, v in measures.items()
-        ]
+        parts = [f"<h3>{html.escape(str(k))}</h3>{measures_section(v)}" for k, v in measures.items()]
         parts += [
             f"<h3>{html.escape(str(k))}</h3><p>not applicable: {html.escape(str(why))}</p>"
             for k, why in skipped.items()

@@ -31,7 +31,9 @@ __all__ = [
     "html_page",
     "is_number",
     "key_value_table",
+    "measures_section",
     "provenance_section",
+    "records_table",
 ]
 
 MAX_LIST = 10
@@ -58,6 +60,7 @@ td.status { font-weight: bold; } tr.pass td.status { color: #1a7f37; } tr.fail t
 figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; text-align: center; }
+.wide { overflow-x: auto; }
 pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 footer { margin-top: 2.5em; color: #888; font-size: 0.85em; border-top: 1px solid #eee;
          padding-top: 0.5em; }
@@ -108,6 +111,36 @@ def key_value_table(rows: list[tuple[str, Any]], header: tuple[str, str]) -> str
     body = "".join(f"<tr><th>{html.escape(k)}</th>{cell(v)}</tr>" for k, v in rows)
     head = f"<tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th></tr>"
     return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
+
+
+def _is_record(value: object) -> bool:
+    return isinstance(value, dict) and bool(value) and not any(isinstance(v, dict) for v in value.values())
+
+
+def records_table(mapping: dict[str, Any], key_header: str = "") -> str | None:
+    """A table with a row per key and a column per field when every value of ``mapping`` is a flat
+    mapping (e.g. ``{layer: {eps_rank: ..., stable_rank: ...}}``); ``None`` otherwise."""
+    if not mapping or not all(_is_record(v) for v in mapping.values()):
+        return None
+    columns = list(dict.fromkeys(k for v in mapping.values() for k in v))
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [key_header, *columns])
+    body = "".join(
+        f"<tr><th>{html.escape(str(k))}</th>" + "".join(cell(v.get(c)) for c in columns) + "</tr>"
+        for k, v in mapping.items()
+    )
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def measures_section(mapping: dict[str, Any]) -> str:
+    """A group of measures: per-item records as one table (row per item), the rest as key-value rows."""
+    whole = records_table(mapping)
+    if whole is not None:
+        return whole
+    nested = {k: v for k, v in mapping.items() if isinstance(v, dict) and records_table(v) is not None}
+    rest = {k: v for k, v in mapping.items() if k not in nested}
+    parts = [key_value_table(flatten(rest), ("measure", "value"))] if rest else []
+    parts += [f"<h4>{html.escape(str(k))}</h4>{records_table(v)}" for k, v in nested.items()]
+    return "".join(parts)
 
 
 def provenance_section(provenance: object) -> str:

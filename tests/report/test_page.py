@@ -45,3 +45,17 @@ def test_provenance_section_lists_cpu_blas_and_commit():
     assert "Fake &lt;CPU&gt;" in out and "openblas 0.3" in out and "Haswell 2 threads" in out
     assert "abc (dirty)" in out
     assert "No provenance" in provenance_section(None)
+
+
+def test_per_layer_records_become_one_table_with_a_row_per_layer():
+    from rankscope.report.page import measures_section, records_table
+
+    feats = {"l1": {"eps_rank": 3, "stable_rank": 1.5}, "l2": {"eps_rank": 2, "capped": True}}
+    table = records_table(feats, "layer")
+    assert table is not None
+    assert "<th>layer</th><th>eps_rank</th><th>stable_rank</th><th>capped</th>" in table
+    assert "<tr><th>l1</th>" in table and "<tr><th>l2</th>" in table and "<td>—</td>" in table
+    assert records_table({"a": 1}) is None and records_table({"a": {"b": {"c": 1}}}) is None
+    mixed = measures_section({"patch": "all", "deficits": {"0": {"r": 1}, "1": {"r": 2}}})
+    assert "<tr><th>patch</th><td>all</td>" in mixed and "<h4>deficits</h4>" in mixed
+    assert "<tr><th>0</th>" in mixed and "<tr><th>1</th>" in mixed
