@@ -1,7 +1,7 @@
 """``Monitor``: records the loss and spectral measures of chosen layers every k steps.
 
-A thin stateful wrapper (house style habit 1): it owns only the history; the Gram matrices come from
-``rankscope.matrices.GramEvaluator`` and the measures from ``rankscope.linalg``. Use it from your own
+A thin stateful wrapper (house style habit 1) owning only the history; the Gram matrices come from
+``rankscope.matrices.GramEvaluator``, the measures from ``rankscope.linalg``. Use it from your own
 loop (``monitor.record(step, loss=...)``) or as a ``Trainer`` callback.
 
 Monitoring never changes training: the forward passes run on a float64 replica of the model, in
@@ -18,8 +18,8 @@ forward pass, Gram matrices and spectra run on one worker thread while training 
 LAPACK release the GIL, so on a machine with a spare core the monitor's cost nearly vanishes from
 the wall time. Records reach the history and the sink in step order: at the next due step, at
 :meth:`Monitor.flush`, when ``history`` is read, and when a ``Trainer`` run returns.
-``features="training"`` removes the second forward altogether when the points are the training
-batch (:mod:`rankscope.train.training_features`).
+``features="training"`` removes the second forward when the points are the training batch
+(:mod:`rankscope.train.training_features`); with ``background=True`` its Gram matrices go to the worker.
 """
 
 from __future__ import annotations
@@ -61,11 +61,9 @@ class MetricsSink(Protocol):
     def append_metrics(self, record: dict[str, Any]) -> None: ...
 
 
-#: Where ``Monitor`` reads the neuron functions: a float64 replica, or the training forward pass.
-FEATURE_SOURCES = ("replica", "training")
-
-#: What ``Monitor`` does with a layer whose neuron functions have NaN or Inf values.
-NONFINITE_POLICIES = ("warn", "raise")
+#: Where ``Monitor`` reads the neuron functions (a float64 replica, or the training forward pass),
+#: and what it does with a layer whose neuron functions have NaN or Inf values.
+FEATURE_SOURCES, NONFINITE_POLICIES = ("replica", "training"), ("warn", "raise")
 
 
 class NonFiniteFeaturesWarning(RuntimeWarning):
@@ -113,7 +111,8 @@ class Monitor:
             quadrature's points at each record. ``"training"``: when the quadrature's points are the
             training batch, the features of the training forward pass itself are kept by hooks and
             reduced to Gram matrices, with no second forward (:mod:`rankscope.train.training_features`:
-            of the parameters before the step's update, in the training dtype and mode).
+            of the parameters before the step's update, in the training dtype and mode); with
+            ``background=True`` the Gram matrices and spectra of those features run on the worker.
 
     The monitor evaluates the model once when built, so that points that do not fit the model
     raise a ``ValueError`` naming both shapes here rather than in the training loop, and warns
@@ -168,11 +167,6 @@ class Monitor:
                 "RNG cannot be restored from a second thread); use mode='eval' or background=False"
             )
         self.features = check_choice("features", features, FEATURE_SOURCES)
-        if background and self.features == "training":
-            raise ValueError(
-                "background=True moves the replica's forward pass off the training thread; with "
-                "features='training' there is none (use one or the other)"
-            )
         self._history = History()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="rankscope-monitor") if background else None
         self._pending: tuple[dict[str, Any], Future[dict[str, Any]]] | None = None
@@ -244,8 +238,9 @@ class Monitor:
         if self.sink is not None:
             self.sink(rec)
 
-    def _background_measure(self, step: int) -> dict[str, Any]:
-        feats = self._grams.replica_features(preserve_rng=False)
+    def _background_measure(self, step: int, feats: dict[str, Any] | None = None) -> dict[str, Any]:
+        # features="training" hands over the features it took (and checked) on the training thread
+        feats = self._grams.replica_features(preserve_rng=False) if feats is None else feats
         return self._measures_of(self._grams.grams(feats), step)
 
     def measure(self, step: int | None = None) -> dict[str, Any]:
@@ -291,6 +286,10 @@ class Monitor:
             self._commit(rec)
             return rec
         self.flush()  # one record in flight at most: the replica is free again
+        if self._training is not None:
+            feats = self._training.features()
+            self._pending = (rec, self._pool.submit(self._background_measure, int(step), feats))
+            return rec
         self._grams.sync()
         self._pending = (rec, self._pool.submit(self._background_measure, int(step)))
         return rec

@@ -75,8 +75,6 @@ def test_it_refuses_what_it_cannot_measure():
         mon.record(2)
     net(x)
     assert mon.record(3)["measures"]["eps_rank"]["layers.1"] >= 1
-    with pytest.raises(ValueError, match="background=True"):
-        Monitor(net, "last", q, features="training", background=True)
     with pytest.raises(ValueError, match="features"):
         Monitor(net, "last", q, features="live")
     mon.close()
@@ -90,3 +88,24 @@ def test_a_value_changed_in_place_is_refused():
     net(x)  # the inplace ReLU rewrites the Linear's output
     with pytest.raises(ValueError, match="changed in place"):
         tf.grams()
+
+
+def test_background_records_equal_the_synchronous_ones_bit_for_bit():
+    q, x, y = _batch(300)
+    net = MLP(1, 20, 2, seed=2)
+    opt = torch.optim.SGD(net.parameters(), 1e-2)
+    sync = Monitor(net, "last", q, every=5, features="training")
+    bg = Monitor(net, "last", q, every=5, features="training", background=True)
+    for step in range(40):
+        opt.zero_grad()
+        loss = ((net(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()  # the features in hand are of the forward before this update; still readable
+        sync.record(step, loss=loss.item())
+        bg.record(step, loss=loss.item())
+    bg.close()
+    assert bg.history.steps == sync.history.steps == list(range(0, 40, 5))
+    assert bg.history.eps_rank == sync.history.eps_rank
+    for a, b in zip(bg.history.spectra["layers.1"], sync.history.spectra["layers.1"], strict=True):
+        np.testing.assert_array_equal(a, b)
+    sync.close()
