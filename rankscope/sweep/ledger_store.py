@@ -26,7 +26,7 @@ from rankscope.provenance import collect_provenance
 from rankscope.store import RunDir, StoreError, atomic_write_text, plain
 from rankscope.sweep.ledger import ExperimentLedger, Ledger
 from rankscope.sweep.plan import SweepError
-from rankscope.sweep.state import SWEEP_FILE, now, read_sweep
+from rankscope.sweep.state import SWEEP_FILE, now, read_root_file, read_sweep
 from rankscope.sweep.verdict import NOT_RUN, UNFINISHED, SeedRun, experiment_ledger
 
 __all__ = [
@@ -57,20 +57,7 @@ def is_reproduce_dir(path: str | Path) -> bool:
 
 def read_marker(root: str | Path) -> dict[str, Any]:
     """The parsed ``reproduce.json`` of a reproduction root; ``SweepError`` if missing or foreign."""
-    path = Path(root) / REPRODUCE_FILE
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{path} is missing: {Path(root)} is not a reproduction root") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path} is not valid JSON: {exc}") from exc
-    if (
-        not isinstance(doc, dict)
-        or doc.get("format") != MARKER_FORMAT
-        or not isinstance(doc.get("names"), list)
-    ):
-        raise SweepError(f"{path} is not a rankscope reproduce file (expected format {MARKER_FORMAT!r})")
-    return doc
+    return read_root_file(root, REPRODUCE_FILE, MARKER_FORMAT, "names", ("reproduction", "reproduce"))
 
 
 def write_marker(

@@ -32,7 +32,7 @@ from rankscope.store import atomic_write_text, plain
 from rankscope.sweep.grid import Grid, SweepPoint
 from rankscope.sweep.plan import SweepError, SweepSpec
 
-__all__ = ["PointStatus", "SweepResult", "read_sweep", "spec_from_sweep"]
+__all__ = ["PointStatus", "SweepResult", "read_root_file", "read_sweep", "spec_from_sweep"]
 
 SWEEP_FILE = "sweep.json"
 LOCK_FILE = ".sweep.lock"
@@ -80,22 +80,27 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def read_sweep(root: str | Path) -> dict[str, Any]:
-    """The parsed ``sweep.json`` of a sweep root; raises ``SweepError`` if missing or malformed."""
-    path = Path(root) / SWEEP_FILE
+def read_root_file(
+    root: str | Path, name: str, fmt: str, listed: str, what: tuple[str, str]
+) -> dict[str, Any]:
+    """The parsed JSON file ``root/name`` of a sweep or reproduction root, checked to be a dict of
+    format ``fmt`` whose ``listed`` entry is a list; ``SweepError`` naming the file if not.
+    ``what``: the words for the root and the file (``("sweep", "sweep")``)."""
+    path = Path(root) / name
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SweepError(f"{path} is missing: {Path(root)} is not a sweep root") from None
+        raise SweepError(f"{path} is missing: {Path(root)} is not a {what[0]} root") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise SweepError(f"{path} is not valid JSON: {exc}") from exc
-    if (
-        not isinstance(state, dict)
-        or state.get("format") != FORMAT
-        or not isinstance(state.get("points"), list)
-    ):
-        raise SweepError(f"{path} is not a rankscope sweep file (expected format {FORMAT!r})")
-    return state
+    if not isinstance(doc, dict) or doc.get("format") != fmt or not isinstance(doc.get(listed), list):
+        raise SweepError(f"{path} is not a rankscope {what[1]} file (expected format {fmt!r})")
+    return doc
+
+
+def read_sweep(root: str | Path) -> dict[str, Any]:
+    """The parsed ``sweep.json`` of a sweep root; raises ``SweepError`` if missing or malformed."""
+    return read_root_file(root, SWEEP_FILE, FORMAT, "points", ("sweep", "sweep"))
 
 
 def spec_from_sweep(root: str | Path) -> SweepSpec:
