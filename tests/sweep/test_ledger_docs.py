@@ -105,3 +105,38 @@ def test_the_script_writes_the_three_documents(fake_reproduction, tmp_path, caps
     ]
     assert script.main([*argv, "--no-readme"]) == 0
     assert (docs / "reproduction-paper.md").is_file() and readme.read_text() == before
+
+
+def test_the_script_merges_roots_run_side_by_side(fake_reproduction, tmp_path):
+    import dataclasses
+
+    from rankscope.sweep.ledger_store import read_ledger
+
+    spec = importlib.util.spec_from_file_location("write_reproduction_docs", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    write_ledger(fake_reproduction)
+    whole = read_ledger(fake_reproduction)
+    # split the ledger in two roots, one experiment each, as two reproductions run side by side
+    roots = []
+    for i, exp in enumerate(whole.experiments):
+        root = tmp_path / f"part{i}"
+        root.mkdir()
+        part = dataclasses.replace(whole, experiments=(exp,), command=f"cmd{i}")
+        write_ledger(root, part)
+        roots.append(root)
+    merged = script.merged_ledger(roots)
+    assert [e.name for e in merged.experiments] == [e.name for e in whole.experiments]
+    assert merged.command == "cmd0 ; cmd1" and merged.counts() == whole.counts()
+    with pytest.raises(ValueError, match="appear in more than one root"):
+        script.merged_ledger([roots[0], roots[0]])
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    write_ledger(odd, dataclasses.replace(whole, seeds=whole.seeds + 1))
+    with pytest.raises(ValueError, match="seeds; expected"):
+        script.merged_ledger([roots[0], odd])
+    docs = tmp_path / "docs"
+    assert script.main([*map(str, roots), "--docs", str(docs), "--no-readme", "--name", "p"]) == 0
+    assert {c["experiment"] for c in json.loads((docs / "p.json").read_text())["claims"]} == {
+        e.name for e in whole.experiments
+    }
