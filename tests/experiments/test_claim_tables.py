@@ -85,3 +85,20 @@ def test_every_claim_the_ledger_does_not_find_robust_has_a_diagnosis(name):
                 f"{name}: {row['claim']!r} is {row['verdict']} in docs/reproduction.json but has no "
                 "diagnosis: add it to the experiment's `diagnoses`"
             )
+
+
+PAPER_LEDGER = LEDGER.with_name("reproduction-paper.json")
+
+
+def test_the_paper_ledger_diagnoses_and_declares_what_it_does_not_find_robust():
+    ledger = json.loads(PAPER_LEDGER.read_text(encoding="utf-8"))
+    assert ledger["preset"] == "paper" and ledger["seeds"] >= 3, (ledger["preset"], ledger["seeds"])
+    assert ledger["claims"], "the paper ledger is empty"
+    for row in ledger["claims"]:
+        exp = REGISTRY[row["experiment"]]
+        claims = {c.name for c in exp.claims}
+        assert row["claim"] in claims, row  # a renamed claim needs the ledger regenerated
+        if row["verdict"] != "robust":
+            assert row["claim"] in exp.diagnoses or row["claim"] in exp.paper_inconsistent, row
+        if row["verdict"] == "not reproduced":
+            assert row["claim"] in exp.not_reproduced.get("paper", frozenset()), row
