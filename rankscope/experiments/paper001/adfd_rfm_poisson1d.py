@@ -10,8 +10,8 @@ What the text omits, and what we found: the paper does not say which M gives Fig
 N >~ 300 (h = 2/N); below that AD and FD keep the same values and their entropies tie. ``fig3_size``
 is therefore 300 by default and the sweep reports every size. On the quick preset AD's entropy stays
 flat in M (0.076 to 0.080), so Fig. 1's trend is not reproduced for AD there: AD keeps e(1e-12) = 10
-values for every M >= 50 (see ``diagnoses``). Expected wall time on 2 cores: quick ~10 s, paper ~4 s a seed (measured, seeds 0-2,
-one job: 3.2-3.6 s).
+values for every M >= 50 (see ``diagnoses``). Expected wall time on 2 cores: quick ~10 s, paper ~4 s
+a seed (measured, seeds 0-2, one job: 3.2-3.6 s).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ sizes; the sizes here are ours.
 CG iterations to backward error ``cg_tol`` against n for 1D ``A`` and ``H`` (uniform breakpoints;
 none, Jacobi, basis change to hats/differences + Jacobi) and 2D ``A`` (random neurons on [0,1]^2,
 quadrature; none, Jacobi, HSS); plus the 1D structured solver's time against n (log-log slope).
-Expected wall time on 2 cores: quick ~1 min (measured, seeds 0-2: 46-62 s); paper ~1.5 min (measured,
-seeds 0-2, one job beside another: 88-98 s). Manufactured solutions ``f = A c*`` with Gaussian ``c*``; the fitted-function error is
+Expected wall time on 2 cores: quick ~1 min (measured, seeds 0-2: 46-62 s); paper ~1.5 min
+(measured, seeds 0-2, one job beside another: 88-98 s). Manufactured solutions ``f = A c*`` with
+Gaussian ``c*``; the fitted-function error is
 :func:`~rankscope.experiments.paper003._common.function_error`.
 """
 
