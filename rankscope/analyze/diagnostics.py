@@ -228,7 +228,7 @@ def ntk_top(
     rows = points * outputs
     kk = max(1, min(k, rows // 2))
     if rows <= DENSE_NTK_ROWS:
-        values = np.linalg.eigvalsh(ntk_by_rows(model, xs).cpu().numpy())[::-1][:kk].copy()
+        values = eigenspectrum(ntk_by_rows(model, xs).cpu().numpy()).values[:kk].copy()
         method = "dense"
     else:
         values = _matrix_free_top(model, xs, kk, seed)
