@@ -28,19 +28,24 @@ MAX_VERTICES = 24
 
 
 @njit(cache=True)
-def _clip_one(
+def _clip_carry(
     vx: np.ndarray,
     vy: np.ndarray,
+    va: np.ndarray,
     k: int,
     wx: float,
     wy: float,
     b: float,
     ox: np.ndarray,
     oy: np.ndarray,
+    oa: np.ndarray,
     ol: np.ndarray,
 ) -> int:
-    """``{l >= 0}`` part of the polygon ``(vx, vy)[:k]``, ``l = wx x + wy y + b``: writes vertices and
-    their values of ``l`` (0 on the cut) to ``ox, oy, ol``; returns the vertex count."""
+    """``{l >= 0}`` part of the polygon ``(vx, vy)[:k]``, ``l = wx x + wy y + b`` (one Sutherland-Hodgman
+    step): writes the vertices to ``ox, oy``, the vertex values ``va`` carried along (interpolated on
+    a cut edge, exact for an affine attribute) to ``oa`` and the values of ``l`` (0 on the cut) to
+    ``ol``; returns the vertex count. With no attribute to carry, pass ``va = vx, oa = ox``: both writes
+    then store the same number."""
     m = 0
     for i in range(k):
         j = i + 1 if i + 1 < k else 0
@@ -49,12 +54,14 @@ def _clip_one(
         if li >= 0.0:
             ox[m] = vx[i]
             oy[m] = vy[i]
+            oa[m] = va[i]
             ol[m] = li
             m += 1
         if (li > 0.0 and lj < 0.0) or (li < 0.0 and lj > 0.0):  # strict: no duplicate vertices
             t = li / (li - lj)
             ox[m] = vx[i] + t * (vx[j] - vx[i])
             oy[m] = vy[i] + t * (vy[j] - vy[i])
+            oa[m] = va[i] + t * (va[j] - va[i])
             ol[m] = 0.0
             m += 1
     return m
@@ -70,7 +77,9 @@ def neuron_polygons(dom_x: np.ndarray, dom_y: np.ndarray, wb: np.ndarray) -> tup
     cnt = np.zeros(n, dtype=np.int64)
     for i in prange(n):
         p = poly[i]
-        cnt[i] = _clip_one(dom_x, dom_y, dom_x.shape[0], wb[i, 0], wb[i, 1], wb[i, 2], p[0], p[1], p[2])
+        cnt[i] = _clip_carry(
+            dom_x, dom_y, dom_x, dom_x.shape[0], wb[i, 0], wb[i, 1], wb[i, 2], p[0], p[1], p[0], p[2]
+        )
     return poly, cnt
 
 
@@ -84,25 +93,7 @@ def _pair(poly: np.ndarray, k: int, wbj: np.ndarray, kind: int, q: np.ndarray, o
     """
     px, py, pl = poly[0], poly[1], poly[2]
     qx, qy, qa, qc = q[0], q[1], q[2], q[3]
-    wx, wy, b = wbj[0], wbj[1], wbj[2]
-    m = 0
-    for i in range(k):
-        j = i + 1 if i + 1 < k else 0
-        ci = wx * px[i] + wy * py[i] + b
-        cj = wx * px[j] + wy * py[j] + b
-        if ci >= 0.0:
-            qx[m] = px[i]
-            qy[m] = py[i]
-            qa[m] = pl[i]
-            qc[m] = ci
-            m += 1
-        if (ci > 0.0 and cj < 0.0) or (ci < 0.0 and cj > 0.0):
-            t = ci / (ci - cj)
-            qx[m] = px[i] + t * (px[j] - px[i])
-            qy[m] = py[i] + t * (py[j] - py[i])
-            qa[m] = pl[i] + t * (pl[j] - pl[i])
-            qc[m] = 0.0
-            m += 1
+    m = _clip_carry(px, py, pl, k, wbj[0], wbj[1], wbj[2], qx, qy, qa, qc)
     for r in range(6):
         out[r] = 0.0
     for t in range(1, m - 1):
@@ -143,5 +134,5 @@ def clip_all(
     oc = np.zeros(n, dtype=np.int64)
     for i in prange(n):
         p, o = poly[i], out[i]
-        oc[i] = _clip_one(p[0], p[1], cnt[i], a1, a2, c, o[0], o[1], o[2])
+        oc[i] = _clip_carry(p[0], p[1], p[0], cnt[i], a1, a2, c, o[0], o[1], o[0], o[2])
     return out, oc

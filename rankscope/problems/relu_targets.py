@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rankscope._checks import as_matrix, describe
+from rankscope._checks import as_matrix, check_finite_real, describe
 from rankscope.sampling import Box, Interval
 
 __all__ = [
@@ -31,15 +31,6 @@ __all__ = [
     "step_function",
     "transition_layer",
 ]
-
-
-def _finite(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number; got {describe(value)}")
-    x = float(value)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    return x
 
 
 @dataclass(frozen=True)
@@ -113,7 +104,11 @@ def step_function(
         >>> step_function(0.5, low=-1.0)(np.array([[0.0], [1.0]])).tolist()
         [-1.0, 1.0]
     """
-    x0, low, high = _finite("x0", x0), _finite("low", low), _finite("high", high)
+    x0, low, high = (
+        check_finite_real("x0", x0),
+        check_finite_real("low", low),
+        check_finite_real("high", high),
+    )
     if not domain.low < x0 < domain.high:
         raise ValueError(f"x0 must lie inside the domain ({domain.low}, {domain.high}); got {x0}")
     return Target(
@@ -136,7 +131,7 @@ def transition_layer(
         >>> round(float(transition_layer(0.5, 0.01)(np.array([[0.5]]))[0]), 12)
         0.0
     """
-    x0, delta = _finite("x0", x0), _finite("delta", delta)
+    x0, delta = check_finite_real("x0", x0), check_finite_real("delta", delta)
     if delta <= 0:
         raise ValueError(f"delta must be > 0 (the layer width); got {delta}")
     if not domain.low < x0 < domain.high:
@@ -162,8 +157,8 @@ def multi_frequency(
         >>> round(float(multi_frequency((1.0,), (1.0,))(np.array([[0.25]]))[0]), 12)
         1.0
     """
-    freqs = tuple(_finite(f"frequencies[{i}]", f) for i, f in enumerate(frequencies))
-    amps = tuple(_finite(f"amplitudes[{i}]", a) for i, a in enumerate(amplitudes))
+    freqs = tuple(check_finite_real(f"frequencies[{i}]", f) for i, f in enumerate(frequencies))
+    amps = tuple(check_finite_real(f"amplitudes[{i}]", a) for i, a in enumerate(amplitudes))
     if len(freqs) != len(amps) or not freqs:
         raise ValueError(
             f"frequencies and amplitudes must be non-empty and of equal length; got {len(freqs)} "
@@ -184,10 +179,10 @@ def _line_2d(normal: tuple[float, float], offset: float, domain: object) -> tupl
     """The validated ``(normal, offset)`` of a line ``normal . x = offset`` on a 2D box domain."""
     if not isinstance(domain, Box) or domain.dim != 2:
         raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
-    nrm = np.array([_finite("normal[0]", normal[0]), _finite("normal[1]", normal[1])])
+    nrm = np.array([check_finite_real("normal[0]", normal[0]), check_finite_real("normal[1]", normal[1])])
     if not np.any(nrm != 0):
         raise ValueError(f"normal must be a non-zero vector; got {tuple(normal)}")
-    return nrm, _finite("offset", offset)
+    return nrm, check_finite_real("offset", offset)
 
 
 def line_discontinuity_2d(
@@ -225,7 +220,7 @@ def smooth_2d(*, frequency: float = 1.0, domain: Box = Box((0.0, 0.0), (1.0, 1.0
     """
     if not isinstance(domain, Box) or domain.dim != 2:
         raise ValueError(f"domain must be a 2D Box; got {describe(domain)}")
-    f = _finite("frequency", frequency)
+    f = check_finite_real("frequency", frequency)
     return Target(
         "smooth2d",
         lambda x: np.sin(np.pi * f * x[:, 0]) * np.cos(np.pi * f * x[:, 1]) + x[:, 0] * x[:, 1],

@@ -56,7 +56,7 @@ def test_bad_targets_raise_naming_the_argument():
         transition_layer(0.5, 0.0)
     with pytest.raises(ValueError, match="x0 must lie inside the domain"):
         step_function(1.5)
-    with pytest.raises(TypeError, match="x0 must be a real number"):
+    with pytest.raises(TypeError, match="x0 must be a finite real number"):
         step_function("0.5")
     with pytest.raises(ValueError, match="frequencies and amplitudes"):
         multi_frequency((1.0, 2.0), (1.0,))
